@@ -1,0 +1,30 @@
+# node-gyp build of the CPU addon from the same sources CMakeLists.txt uses (prebuildify runs this).
+# ISA-specific kernels get their own static libraries so only they are compiled with AVX flags.
+{
+  "target_defaults": {
+    "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+    "include_dirs": ["native/core/include"],
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+  },
+  "targets": [
+    {
+      "target_name": "gsparse_avx2",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/native-sources.cjs avx2)"],
+      "cflags_cc": ["-mavx2", "-mfma", "-mf16c"]
+    },
+    {
+      "target_name": "gsparse_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
+      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"]
+    },
+    {
+      "target_name": "gsparse",
+      "sources": ["<!@(node scripts/native-sources.cjs core)", "<!@(node scripts/native-sources.cjs addon)"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except", "gsparse_avx2", "gsparse_avx512"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

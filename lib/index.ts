@@ -1,0 +1,108 @@
+// gsparse public API (DESIGN.md, Public API). These names are a contract.
+import { native } from './native.js';
+import type { DType } from './native.js';
+import { parsePattern, type Pattern } from './pattern.js';
+import { SparseMatrix } from './sparse-matrix.js';
+
+export { GsparseError, type GsparseErrorCode } from './errors.js';
+export { parsePattern, patternToString, type Pattern } from './pattern.js';
+export { SparseMatrix, type MatmulOptions } from './sparse-matrix.js';
+export type { Activation, DType } from './native.js';
+
+export interface PruneOptions {
+  pattern: string | Pattern;
+  /** Target fraction of zeros in [0, 1); N:M ignores it (its sparsity is 1 - n/m). */
+  sparsity?: number;
+}
+
+export interface PackOptions extends PruneOptions {
+  /** Storage of the weights; activations and accumulation stay fp32. */
+  dtype?: DType;
+}
+
+export interface Hardware {
+  simd: 'avx512' | 'avx2' | 'scalar';
+  threads: number;
+  /** GS banks that make one pack one SIMD gather on this CPU (16 with AVX-512, 8 with AVX2). */
+  recommendedBanks: number;
+  cuda?: { name: string; smCount: number; sharedMemPerBlock: number; banks: number };
+}
+
+export interface BackendInfo {
+  name: 'cpu' | 'cuda';
+  available: boolean;
+  /** What it runs on, or why it is unavailable. */
+  detail: string;
+}
+
+function checkShape(shape: unknown): [number, number] {
+  if (!Array.isArray(shape) || shape.length !== 2)
+    throw new TypeError(`shape: expected [rows, cols], got ${Array.isArray(shape) ? `an array of ${shape.length}` : typeof shape}`);
+  return [shape[0] as number, shape[1] as number];
+}
+
+function checkOptions(opts: unknown): PackOptions {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts: expected an object with a pattern');
+  return opts as PackOptions;
+}
+
+function sparsityOf(opts: PruneOptions, pattern: Pattern): number {
+  if (opts.sparsity === undefined) {
+    if (pattern.kind === 'nm') return 1 - pattern.n / pattern.m;
+    if (pattern.kind === 'dense') return 0;
+    throw new RangeError('sparsity: expected a number in [0, 1), got undefined');
+  }
+  return opts.sparsity;
+}
+
+/** Magnitude-prunes w [rows, cols] to the pattern at the target sparsity; returns a masked copy. */
+export function prune(w: Float32Array, shape: [rows: number, cols: number], opts: PruneOptions): Float32Array {
+  const [rows, cols] = checkShape(shape);
+  const o = checkOptions(opts);
+  const pattern = parsePattern(o.pattern);
+  const handle = native.prunePack(w, rows, cols, pattern, sparsityOf(o, pattern), 'f32');
+  try {
+    return handle.toDense();
+  } finally {
+    handle.dispose();
+  }
+}
+
+/**
+ * Packs w [rows, cols] into the pattern's compact format. With `sparsity` it prunes first; without,
+ * w must already have the pattern (a model pruned elsewhere), else RangeError.
+ */
+export function pack(w: Float32Array, shape: [number, number], opts: PackOptions): SparseMatrix {
+  const [rows, cols] = checkShape(shape);
+  const o = checkOptions(opts);
+  const pattern = parsePattern(o.pattern);
+  const dtype = o.dtype ?? 'f32';
+  const handle =
+    o.sparsity === undefined
+      ? native.pack(w, rows, cols, pattern, dtype)
+      : native.prunePack(w, rows, cols, pattern, o.sparsity, dtype);
+  return new SparseMatrix(handle);
+}
+
+/** Compute backends and whether each can run here (with the reason when not). */
+export function backends(): BackendInfo[] {
+  return native.backends();
+}
+
+/** What the CPU (and GPU, when present) offers, and the GS banks that suit it. */
+export function hardware(): Hardware {
+  return native.hardware();
+}
+
+/** Threads the CPU kernels use (default: cores, or env GSPARSE_NUM_THREADS). */
+export function setThreads(n: number): void {
+  native.setThreads(n);
+}
+
+// Profiler (issue 5): time patterns against dense per layer, score their quality, recommend one per layer.
+export { profile } from './profile/profile.js';
+export { recommend } from './profile/recommend.js';
+export type {
+  LayerInput, LayerShape, MeasureOptions, NamedMatrix, ProfileBackend, ProfileMachine, ProfileOptions, ProfileProgress,
+  ProfileReport, ProfileResult, Quality, Recommendation, RecommendOptions, Rejected, Timing,
+} from './profile/types.js';

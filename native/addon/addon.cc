@@ -1,0 +1,152 @@
+// Module entry: the functions lib/native.ts calls. Glue only; every computation is in the core.
+#include <napi.h>
+
+#include "addon_data.h"
+#include "gsparse/backends.h"
+#include "gsparse/cuda.h"
+#include "gsparse/hardware.h"
+#include "gsparse/prune.h"
+#include "gsparse/serialize.h"
+#include "gsparse/thread_pool.h"
+#include "js_args.h"
+#include "js_errors.h"
+#include "matrix_handle.h"
+
+namespace gsaddon {
+namespace {
+
+// Reads (w, rows, cols) and checks w.length === rows * cols.
+struct DenseInput {
+  const float* data;
+  uint32_t rows, cols;
+};
+DenseInput readDense(const Napi::CallbackInfo& info) {
+  FloatView w = requireFloat32Array(info[0], "w");
+  uint32_t rows = requireDim(info[1], "shape[0] (rows)");
+  uint32_t cols = requireDim(info[2], "shape[1] (cols)");
+  requireLength(w.length, checkedProduct(rows, cols, "shape"), "w",
+                "rows " + std::to_string(rows) + " x cols " + std::to_string(cols));
+  return {w.data, rows, cols};
+}
+
+double readSparsity(const Napi::Value& v) {
+  if (!v.IsNumber()) gsparse::fail(gsparse::ErrorCode::Type, "sparsity: expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// setErrorClass(GsparseError): lib registers its error class so native errors are instances of it.
+Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    if (!info[0].IsFunction()) gsparse::fail(gsparse::ErrorCode::Type, "setErrorClass: expected a class");
+    info.Env().GetInstanceData<AddonData>()->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  });
+}
+
+// validatePattern(p): RangeError naming the bad field.
+Napi::Value validatePattern(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    readPattern(info[0]);
+    return info.Env().Undefined();
+  });
+}
+
+// prunePack(w, rows, cols, pattern, sparsity, dtype) -> MatrixHandle
+Napi::Value prunePack(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    DenseInput w = readDense(info);
+    gsparse::Pattern p = readPattern(info[3]);
+    double sparsity = readSparsity(info[4]);
+    gsparse::DType dtype = readDType(info[5]);
+    return MatrixHandle::create(info.Env(), gsparse::pruneAndPack(w.data, w.rows, w.cols, p, sparsity, dtype));
+  });
+}
+
+// pack(w, rows, cols, pattern, dtype) -> MatrixHandle (w already has the pattern)
+Napi::Value pack(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    DenseInput w = readDense(info);
+    gsparse::Pattern p = readPattern(info[3]);
+    gsparse::DType dtype = readDType(info[4]);
+    return MatrixHandle::create(info.Env(), gsparse::pack(w.data, w.rows, w.cols, p, dtype));
+  });
+}
+
+// deserialize(bytes: Uint8Array) -> MatrixHandle
+Napi::Value deserialize(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      gsparse::fail(gsparse::ErrorCode::Type, "bytes: expected a Uint8Array");
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    return MatrixHandle::create(info.Env(), gsparse::deserialize(bytes.Data(), bytes.ElementLength()));
+  });
+}
+
+Napi::Value hardware(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    Napi::Object o = Napi::Object::New(info.Env());
+    gsparse::Isa isa = gsparse::activeIsa();
+    o.Set("simd", gsparse::isaName(isa));
+    o.Set("threads", static_cast<double>(gsparse::threads()));
+    o.Set("recommendedBanks", gsparse::recommendedBanks(isa));
+    gsparse::CudaDeviceInfo dev;
+    if (gsparse::cudaDeviceInfo(&dev)) {
+      Napi::Object c = Napi::Object::New(info.Env());
+      c.Set("name", dev.name);
+      c.Set("smCount", dev.smCount);
+      c.Set("sharedMemPerBlock", static_cast<double>(dev.sharedMemPerBlock));
+      c.Set("banks", dev.banks);
+      o.Set("cuda", c);
+    }
+    return o;
+  });
+}
+
+Napi::Value backends(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto list = gsparse::listBackends();
+    Napi::Array out = Napi::Array::New(info.Env(), list.size());
+    for (uint32_t i = 0; i < list.size(); ++i) {
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("name", list[i].name);
+      o.Set("available", list[i].available);
+      o.Set("detail", list[i].detail);
+      out.Set(i, o);
+    }
+    return out;
+  });
+}
+
+// setThreads(n): n a positive integer (RangeError otherwise).
+Napi::Value setThreads(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    double n = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(n >= 1 && n <= 1024 && n == static_cast<double>(static_cast<int>(n))))
+      gsparse::fail(gsparse::ErrorCode::Range, "threads: expected an integer in 1..1024, got " + info[0].ToString().Utf8Value());
+    gsparse::setThreads(static_cast<std::size_t>(n));
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();  // owned by the environment: freed at teardown by the finalizer
+  env.SetInstanceData<AddonData>(data);
+  data->matrixHandle = Napi::Persistent(MatrixHandle::defineClass(env));
+  exports.Set("setErrorClass", Napi::Function::New<setErrorClass>(env, "setErrorClass"));
+  exports.Set("validatePattern", Napi::Function::New<validatePattern>(env, "validatePattern"));
+  exports.Set("prunePack", Napi::Function::New<prunePack>(env, "prunePack"));
+  exports.Set("pack", Napi::Function::New<pack>(env, "pack"));
+  exports.Set("deserialize", Napi::Function::New<deserialize>(env, "deserialize"));
+  exports.Set("hardware", Napi::Function::New<hardware>(env, "hardware"));
+  exports.Set("backends", Napi::Function::New<backends>(env, "backends"));
+  exports.Set("setThreads", Napi::Function::New<setThreads>(env, "setThreads"));
+  return exports;
+}
+
+}  // namespace gsaddon
+
+static Napi::Object initModule(Napi::Env env, Napi::Object exports) { return gsaddon::init(env, exports); }
+
+NODE_API_MODULE(gsparse, initModule)

@@ -1,0 +1,168 @@
+#include "matmul_call.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gsparse/backends.h"
+#include "gsparse/kernels.h"
+#include "js_alloc.h"
+#include "js_args.h"
+#include "js_errors.h"
+
+namespace gsaddon {
+
+namespace {
+
+// Checked view of one call's arguments (pointers into JS memory, valid during the call only).
+struct MatmulInputs {
+  gsparse::MatmulArgs args;
+  FloatView x;
+  FloatView bias;
+  Napi::Value out;  // the user's `out` array, or undefined
+  std::size_t outLength = 0;
+  gsparse::Backend backend = gsparse::Backend::Cpu;
+};
+
+MatmulInputs readInputs(const Napi::CallbackInfo& info, const gsparse::PackedMatrix& m) {
+  MatmulInputs in;
+  in.x = requireFloat32Array(info[0], "x");
+  std::size_t batch = requireBatch(info[1]);
+  requireLength(in.x.length, checkedProduct(batch, m.cols, "x"), "x",
+                "batch " + std::to_string(batch) + " x cols " + std::to_string(m.cols));
+  if (!info[2].IsUndefined()) {
+    in.bias = requireFloat32Array(info[2], "bias");
+    requireLength(in.bias.length, m.rows, "bias", "rows");
+  }
+  in.outLength = checkedProduct(batch, m.rows, "out");
+  in.out = info[4];
+  if (!in.out.IsUndefined()) {
+    FloatView o = requireFloat32Array(in.out, "out");
+    requireLength(o.length, in.outLength, "out", "batch " + std::to_string(batch) + " x rows " + std::to_string(m.rows));
+  }
+  in.backend = gsparse::resolveBackend(info[5].IsUndefined() ? std::string("auto") : info[5].ToString().Utf8Value(),
+                                       gsparse::workOf(m.values.size(), batch));
+  in.args.x = in.x.data;
+  in.args.batch = batch;
+  in.args.bias = in.bias.data;
+  in.args.activation = readActivation(info[3]);
+  return in;
+}
+
+// Runs the call on its backend (any thread; dev is non-null for cuda).
+void run(const gsparse::PackedMatrix& m, gsparse::Backend backend, gsparse::DeviceWeights* dev,
+         const gsparse::MatmulArgs& args) {
+  if (backend == gsparse::Backend::Cuda) gsparse::matmulCuda(m, *dev, args);
+  else gsparse::matmulCpu(m, args);
+}
+
+Napi::Float32Array outputArray(Napi::Env env, const MatmulInputs& in) {
+  return in.out.IsUndefined() ? newFloat32Array(env, in.outLength) : in.out.As<Napi::Float32Array>();
+}
+
+class MatmulWorker : public Napi::AsyncWorker {
+ public:
+  MatmulWorker(Napi::Env env, std::shared_ptr<const gsparse::PackedMatrix> m,
+               std::shared_ptr<gsparse::DeviceWeights> dev, const MatmulInputs& in)
+      : Napi::AsyncWorker(env, "gsparse.matmulAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        matrix_(std::move(m)),
+        device_(std::move(dev)),
+        backend_(in.backend),
+        x_(in.x.data, in.x.data + in.x.length),
+        bias_(in.bias.data, in.bias.data + in.bias.length),
+        y_(in.outLength),
+        args_(in.args) {
+    if (!in.out.IsUndefined()) out_ = Napi::Persistent(in.out.As<Napi::Object>());
+    args_.x = x_.data();
+    args_.bias = in.bias.data ? bias_.data() : nullptr;
+    args_.y = y_.data();
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      run(*matrix_, backend_, device_.get(), args_);  // GPU work too: off the event loop
+    } catch (const gsparse::Error& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = gsparse::ErrorCode::OOM;
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      code_ = gsparse::ErrorCode::Internal;
+      SetError(e.what());
+    }
+  }
+  // OnOK / OnError may run while a worker_thread's environment is torn down, when no JS can run:
+  // then settling the promise fails, nobody can observe it, and the failure must not escape.
+  void OnOK() override {
+    settle([this](Napi::Env env) {
+      Napi::Float32Array out;
+      if (out_.IsEmpty()) {
+        out = newFloat32Array(env, y_.size());
+      } else {
+        out = out_.Value().As<Napi::Float32Array>();
+        if (out.ElementLength() != y_.size()) {  // detached or shrunk while we ran
+          deferred_.Reject(makeJsError(env, gsparse::ErrorCode::Range,
+                                       "out: the array was detached while matmulAsync ran"));
+          return;
+        }
+      }
+      std::memcpy(out.Data(), y_.data(), y_.size() * sizeof(float));
+      deferred_.Resolve(out);
+    });
+  }
+  void OnError(const Napi::Error& e) override {
+    std::string message = e.Message();
+    settle([&](Napi::Env env) { deferred_.Reject(makeJsError(env, code_, message)); });
+  }
+
+ private:
+  template <class Fn>
+  void settle(Fn&& fn) {
+    Napi::Env env = Env();
+    try {
+      fn(env);
+    } catch (const gsparse::Error& e) {
+      try { deferred_.Reject(makeJsError(env, e.code(), e.what())); } catch (...) {}
+    } catch (...) {  // environment shutting down: nothing can observe the promise any more
+    }
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const gsparse::PackedMatrix> matrix_;
+  std::shared_ptr<gsparse::DeviceWeights> device_;  // kept alive (with its device memory) until done
+  gsparse::Backend backend_;
+  std::vector<float> x_, bias_, y_;
+  gsparse::MatmulArgs args_;
+  Napi::ObjectReference out_;
+  gsparse::ErrorCode code_ = gsparse::ErrorCode::Internal;
+};
+
+}  // namespace
+
+Napi::Value matmulSync(const Napi::CallbackInfo& info, std::shared_ptr<const gsparse::PackedMatrix> m,
+                       const DeviceWeightsFn& device) {
+  MatmulInputs in = readInputs(info, *m);
+  std::shared_ptr<gsparse::DeviceWeights> dev;
+  if (in.backend == gsparse::Backend::Cuda) dev = device();
+  Napi::Float32Array out = outputArray(info.Env(), in);
+  in.args.y = out.Data();
+  run(*m, in.backend, dev.get(), in.args);
+  return out;
+}
+
+Napi::Value matmulAsync(const Napi::CallbackInfo& info, std::shared_ptr<const gsparse::PackedMatrix> m,
+                        const DeviceWeightsFn& device) {
+  MatmulInputs in = readInputs(info, *m);
+  std::shared_ptr<gsparse::DeviceWeights> dev;
+  if (in.backend == gsparse::Backend::Cuda) dev = device();
+  auto* worker = new MatmulWorker(info.Env(), std::move(m), std::move(dev), in);  // owned by libuv; deletes itself
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace gsaddon

@@ -1,0 +1,103 @@
+#include "matrix_handle.h"
+
+#include <cstring>
+
+#include "addon_data.h"
+#include "gsparse/errors.h"
+#include "gsparse/serialize.h"
+#include "js_alloc.h"
+#include "js_args.h"
+#include "js_errors.h"
+#include "matmul_call.h"
+
+namespace gsaddon {
+
+Napi::Function MatrixHandle::defineClass(Napi::Env env) {
+  return DefineClass(env, "MatrixHandle",
+                     {InstanceMethod<&MatrixHandle::info>("info"),
+                      InstanceMethod<&MatrixHandle::toDense>("toDense"),
+                      InstanceMethod<&MatrixHandle::matmul>("matmul"),
+                      InstanceMethod<&MatrixHandle::matmulAsync>("matmulAsync"),
+                      InstanceMethod<&MatrixHandle::serialize>("serialize"),
+                      InstanceMethod<&MatrixHandle::dispose>("dispose")});
+}
+
+Napi::Object MatrixHandle::create(Napi::Env env, gsparse::PackedMatrix&& m) {
+  Napi::Object obj = env.GetInstanceData<AddonData>()->matrixHandle.New({});
+  MatrixHandle* self = Unwrap(obj);
+  self->matrix_ = std::make_shared<const gsparse::PackedMatrix>(std::move(m));
+  self->externalBytes_ = static_cast<int64_t>(self->matrix_->byteSize());
+  Napi::MemoryManagement::AdjustExternalMemory(env, self->externalBytes_);
+  return obj;
+}
+
+MatrixHandle::MatrixHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MatrixHandle>(info), env_(info.Env()) {}
+
+MatrixHandle::~MatrixHandle() { release(); }
+
+void MatrixHandle::release() {
+  matrix_.reset();
+  device_.reset();  // in-flight async calls keep their own reference
+  if (externalBytes_ != 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env_, -externalBytes_);
+    externalBytes_ = 0;
+  }
+}
+
+std::shared_ptr<const gsparse::PackedMatrix> MatrixHandle::matrix() const {
+  if (!matrix_) gsparse::fail(gsparse::ErrorCode::Disposed, "this SparseMatrix was disposed");
+  return matrix_;
+}
+
+std::shared_ptr<gsparse::DeviceWeights> MatrixHandle::device() {
+  if (!device_) device_ = std::make_shared<gsparse::DeviceWeights>();  // no CUDA call: uploads on first use
+  return device_;
+}
+
+Napi::Value MatrixHandle::info(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto m = matrix();
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rows", m->rows);
+    o.Set("cols", m->cols);
+    o.Set("nnz", static_cast<double>(m->nonzeros()));
+    o.Set("byteLength", static_cast<double>(m->byteSize()));
+    o.Set("dtype", m->dtype() == gsparse::DType::F32 ? "f32" : "f16");
+    o.Set("pattern", patternToJs(env, m->pattern));
+    return o;
+  });
+}
+
+Napi::Value MatrixHandle::toDense(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    auto m = matrix();
+    auto out = newFloat32Array(info.Env(), static_cast<std::size_t>(m->rows) * m->cols);
+    gsparse::toDense(*m, out.Data());
+    return out;
+  });
+}
+
+Napi::Value MatrixHandle::matmul(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() { return matmulSync(info, matrix(), [this] { return device(); }); });
+}
+
+Napi::Value MatrixHandle::matmulAsync(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() { return gsaddon::matmulAsync(info, matrix(), [this] { return device(); }); });
+}
+
+Napi::Value MatrixHandle::serialize(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    std::vector<uint8_t> bytes = gsparse::serialize(*matrix());
+    auto out = Napi::Uint8Array::New(info.Env(), bytes.size());
+    std::memcpy(out.Data(), bytes.data(), bytes.size());
+    return out;
+  });
+}
+
+Napi::Value MatrixHandle::dispose(const Napi::CallbackInfo& info) {
+  release();
+  return info.Env().Undefined();
+}
+
+}  // namespace gsaddon

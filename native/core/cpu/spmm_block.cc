@@ -1,0 +1,67 @@
+// Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
+// whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
+#include "spmm_common.h"
+
+namespace gsparse {
+namespace cpu {
+
+namespace {
+
+template <class V, class I>
+void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a) {
+  const Epilogue epi(a);
+  const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols, RC = R * C;
+  const std::size_t blockRows = (w.rows + R - 1) / R, colsPadded = (w.cols + C - 1) / C * C;
+  const uint32_t* ptr = w.ptr.data();
+  auto rowOf = [&](std::size_t br, std::size_t i) {
+    const std::size_t r = br * R + i;
+    return r < w.rows ? static_cast<uint32_t>(r) : PackedMatrix::kNoRow;
+  };
+  runKernel(
+      a, w.cols, colsPadded, blockRows, workPrefix(w.ptr, RC, 8 * R),
+      [&](std::size_t b0, std::size_t b1, const XView& xv) {
+        std::vector<float> acc(R);
+        for (std::size_t br = b0; br < b1; ++br) {
+          std::fill(acc.begin(), acc.end(), 0.0f);
+          for (uint32_t k = ptr[br]; k < ptr[br + 1]; ++k) {
+            const float* xs = xv.vec() + static_cast<std::size_t>(idx[k]) * C;
+            const std::size_t base = k * RC;
+            for (std::size_t i = 0; i < R; ++i) {
+              float s = 0.0f;
+              for (std::size_t c = 0; c < C; ++c) s += loadWeight(val, base + i * C + c) * xs[c];
+              acc[i] += s;
+            }
+          }
+          for (std::size_t i = 0; i < R; ++i)
+            if (rowOf(br, i) != PackedMatrix::kNoRow) a.y[br * R + i] = epi(acc[i], br * R + i);
+        }
+      },
+      [&](std::size_t b0, std::size_t b1, const XView& xv) {
+        AlignedVec<float> tile(R * kBatchTile);
+        for (std::size_t br = b0; br < b1; ++br) {
+          for (std::size_t t = 0; t < xv.tiles; ++t) {
+            const float* xt = xv.tile(t);
+            for (std::size_t i = 0; i < R; ++i) {  // row by row: the accumulator stays in registers
+              TileRow acc;
+              for (uint32_t k = ptr[br]; k < ptr[br + 1]; ++k) {
+                const float* xs = xt + static_cast<std::size_t>(idx[k]) * C * kBatchTile;
+                const std::size_t base = k * RC + i * C;
+                for (std::size_t c = 0; c < C; ++c) acc.axpy(loadWeight(val, base + c), xs + c * kBatchTile);
+              }
+              acc.copyTo(tile.data() + i * kBatchTile);
+            }
+            storeTile(epi, tile.data(), R, [&](std::size_t i) { return rowOf(br, i); }, xv.width(t),
+                      xv.b0 + t * kBatchTile, a.y, w.rows);
+          }
+        }
+      });
+}
+
+}  // namespace
+
+void spmmBlock(const PackedMatrix& w, const MatmulArgs& a) {
+  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { blockTyped(w, val, idx, a); }); });
+}
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,23 @@
+// Channel format: the kept rows are a narrower dense matrix whose outputs land on rowIds; removed
+// rows still get the epilogue of a zero accumulator (bias, then activation).
+#include "spmm_common.h"
+
+namespace gsparse {
+namespace cpu {
+
+void spmmChannel(const PackedMatrix& w, const MatmulArgs& a) {
+  const Epilogue epi(a);
+  const std::size_t kept = w.rowIds.size();
+  for (std::size_t b = 0; b < a.batch; ++b) {
+    float* yb = a.y + b * w.rows;
+    std::size_t k = 0;  // rowIds ascending: walk them alongside r
+    for (uint32_t r = 0; r < w.rows; ++r) {
+      if (k < kept && w.rowIds[k] == r) ++k;
+      else yb[r] = epi(0.0f, r);
+    }
+  }
+  if (kept > 0) denseRows(w.values, kept, w.cols, w.rowIds.data(), w.rows, a);
+}
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,134 @@
+// Shared pieces of the portable CPU kernels: typed views of the packed arrays, the X preparation
+// (padded copy for batch 1, transposed batch tiles for batch > 1) and the work-weighted driver.
+// Kernels provide only their inner loops; threading, X layout and the epilogue live here.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "epilogue.h"
+#include "gsparse/kernels.h"
+#include "gsparse/packed_matrix.h"
+#include "gsparse/storage.h"
+#include "gsparse/thread_pool.h"
+
+namespace gsparse {
+namespace cpu {
+
+// Exact fp16 -> fp32 without branches (vectorizes): the half's exponent+mantissa shifted into a
+// float's place is the value scaled by 2^-112, subnormal halves included; Inf/NaN get exponent 255.
+inline float halfBitsToFloat(uint16_t h) {
+  const uint32_t em = static_cast<uint32_t>(h & 0x7fffu) << 13;
+  float f;
+  std::memcpy(&f, &em, 4);
+  f *= 5.192296858534828e+33f;  // 2^112
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((h & 0x7c00u) == 0x7c00u) bits = 0x7f800000u | em;  // Inf / NaN keep their payload
+  bits |= static_cast<uint32_t>(h & 0x8000u) << 16;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline float loadWeight(const float* v, std::size_t i) { return v[i]; }
+inline float loadWeight(const uint16_t* v, std::size_t i) { return halfBitsToFloat(v[i]); }
+
+// Calls f(const float*) or f(const uint16_t*) with the typed values.
+template <class F>
+inline void withValues(const ValueArray& v, F&& f) {
+  if (v.dtype() == DType::F32) f(v.f32());
+  else f(v.f16());
+}
+
+// Calls f(const T*) with the indices typed by their width (1, 2 or 4 bytes).
+template <class F>
+inline void withIndices(const IndexArray& ix, F&& f) {
+  switch (ix.width()) {
+    case 1: f(ix.as<uint8_t>()); break;
+    case 2: f(ix.as<uint16_t>()); break;
+    default: f(ix.as<uint32_t>()); break;
+  }
+}
+
+// Row accumulator of one batch tile: kernels keep it in a local array (registers) while they walk a
+// row's nonzeros, then copy it into the tile of accumulators that storeTile writes out.
+struct TileRow {
+  float a[kBatchTile] = {};
+  // a[j] += v * xr[j], xr a row of a transposed X tile.
+  void axpy(float v, const float* __restrict xr) {
+    for (std::size_t j = 0; j < kBatchTile; ++j) a[j] += v * xr[j];
+  }
+  void copyTo(float* out) const { std::copy(a, a + kBatchTile, out); }
+};
+
+// Work prefix for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u]) + perUnit,
+// so chunks carry equal nonzeros plus their per-row (store) overhead.
+std::vector<uint64_t> workPrefix(const std::vector<uint32_t>& ptr, uint64_t perItem, uint64_t perUnit);
+// Same for units of equal cost.
+std::vector<uint64_t> uniformPrefix(std::size_t units, uint64_t perUnit);
+
+// X as the kernels read it, for one pass over at most kMaxPassTiles batch tiles.
+//   batch 1: vec() is x, zero-padded to colsPadded (a copy only when padding is needed).
+//   batch > 1: tile(t)[c * kBatchTile + j] = x[b0 + t * kBatchTile + j][c], zero for j >= width(t)
+//              and for c >= cols, so inner loops always run kBatchTile lanes over colsPadded columns.
+class XView {
+ public:
+  static constexpr std::size_t kMaxPassTiles = 16;  // bounds the transposed copy to 256 batch rows
+
+  std::size_t b0 = 0, batch = 0, tiles = 0, colsPadded = 0;
+
+  const float* vec() const { return vec_; }
+  const float* tile(std::size_t t) const { return data_.data() + t * colsPadded * kBatchTile; }
+  std::size_t width(std::size_t t) const { return std::min(kBatchTile, batch - t * kBatchTile); }
+
+  void prepareVector(const float* x, std::size_t cols, std::size_t colsPadded);
+  void prepareTiles(const float* x, std::size_t cols, std::size_t colsPadded, std::size_t b0, std::size_t batch);
+
+ private:
+  const float* vec_ = nullptr;
+  AlignedVec<float> data_;
+};
+
+// Runs a kernel over `units` work units (rows, block rows, groups) split by `prefix` (units+1
+// entries). batch 1: vecBody(u0, u1, x) with x padded to colsPadded. batch > 1: tileBody(u0, u1, xv)
+// once per pass of up to XView::kMaxPassTiles batch tiles; xv.b0 is the pass's first batch row.
+template <class VecBody, class TileBody>
+void runKernel(const MatmulArgs& a, std::size_t cols, std::size_t colsPadded, std::size_t units,
+               const std::vector<uint64_t>& prefix, VecBody&& vecBody, TileBody&& tileBody) {
+  // A chunk should hold enough multiply-adds to pay for waking a thread (~10 us of work).
+  constexpr uint64_t kMinMacs = 32768;
+  XView xv;
+  if (a.batch == 1) {
+    xv.prepareVector(a.x, cols, colsPadded);
+    parallelForWeighted(units, prefix.data(), kMinMacs, [&](std::size_t u0, std::size_t u1) { vecBody(u0, u1, xv); });
+    return;
+  }
+  const std::size_t passRows = XView::kMaxPassTiles * kBatchTile;
+  for (std::size_t b0 = 0; b0 < a.batch; b0 += passRows) {
+    const std::size_t nb = std::min(passRows, a.batch - b0);
+    xv.prepareTiles(a.x, cols, colsPadded, b0, nb);
+    const uint64_t minWork = std::max<uint64_t>(kMinMacs / nb, 16);
+    parallelForWeighted(units, prefix.data(), minWork, [&](std::size_t u0, std::size_t u1) { tileBody(u0, u1, xv); });
+  }
+}
+
+// Every format's kernel (spmm_<format>.cc). Sizes already checked; w validated.
+void spmmDense(const PackedMatrix& w, const MatmulArgs& a);
+void spmmCsr(const PackedMatrix& w, const MatmulArgs& a);
+void spmmBlock(const PackedMatrix& w, const MatmulArgs& a);
+void spmmNM(const PackedMatrix& w, const MatmulArgs& a);
+void spmmGS(const PackedMatrix& w, const MatmulArgs& a);
+void spmmChannel(const PackedMatrix& w, const MatmulArgs& a);
+// GS batch-1 gather kernels; they fall back to spmmGS for shapes they do not cover.
+void spmmGSAvx2(const PackedMatrix& w, const MatmulArgs& a);
+void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a);
+
+// Dense rows [nRows, cols] (the dense and channel formats): output row i goes to y row
+// rowIds[i] (rowIds null: row i) of a y with yRows rows.
+void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
+               std::size_t yRows, const MatmulArgs& a);
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,65 @@
+// GS batch-1 kernel with AVX-512 gathers: per pack, 16 lanes at a time load values (fp16 via
+// vcvtph2ps) and column indices, gather x[col] with vpgatherdps (bank-conflict free by the GS
+// construction) and FMA into per-lane accumulators; E-lane segments are reduced once per group.
+// Only intrinsics and plain code here (see gs_gather.h for why). The zero-masked intrinsic forms
+// avoid GCC 12's false -Wmaybe-uninitialized on the unmasked ones (same instructions).
+#include <immintrin.h>
+
+#include "gs_gather.h"
+
+namespace gsparse {
+namespace cpu {
+
+namespace {
+
+inline __m512 loadValues(const float* v) { return _mm512_loadu_ps(v); }
+inline __m512 loadValues(const uint16_t* v) {
+  return _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v)));
+}
+inline __m512i loadIndices(const uint32_t* ix) { return _mm512_loadu_si512(ix); }
+inline __m512i loadIndices(const uint16_t* ix) {
+  return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)));
+}
+
+template <class V, class I>
+void gather(const GsGatherArgs& a, std::size_t g0, std::size_t g1, float* rowSums) {
+  const V* val = static_cast<const V*>(a.values);
+  const I* idx = static_cast<const I*>(a.indices);
+  const std::size_t B = a.banks, E = a.perRow, R = B / E, nv = B / 16;
+  alignas(64) float lanes[64];
+  for (std::size_t g = g0; g < g1; ++g) {
+    // Two accumulator sets (even / odd packs) keep two FMA chains in flight per vector.
+    __m512 acc[2][4];
+    for (std::size_t v = 0; v < 4; ++v) acc[0][v] = acc[1][v] = _mm512_setzero_ps();
+    for (std::size_t p = a.ptr[g]; p < a.ptr[g + 1]; ++p) {
+      __m512* ac = acc[p & 1];
+      for (std::size_t v = 0; v < nv; ++v) {
+        const std::size_t base = p * B + v * 16;
+        const __m512 xg = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, loadIndices(idx + base), a.x, 4);
+        ac[v] = _mm512_fmadd_ps(loadValues(val + base), xg, ac[v]);
+      }
+    }
+    for (std::size_t v = 0; v < nv; ++v) _mm512_store_ps(lanes + v * 16, _mm512_add_ps(acc[0][v], acc[1][v]));
+    float* out = rowSums + (g - g0) * R;
+    for (std::size_t r = 0; r < R; ++r) {
+      float s = 0.0f;
+      for (std::size_t e = 0; e < E; ++e) s += lanes[r * E + e];
+      out[r] = s;
+    }
+  }
+}
+
+}  // namespace
+
+void gsGatherAvx512(const GsGatherArgs& a, std::size_t g0, std::size_t g1, float* rowSums) {
+  if (a.f16) {
+    if (a.indexWidth == 2) gather<uint16_t, uint16_t>(a, g0, g1, rowSums);
+    else gather<uint16_t, uint32_t>(a, g0, g1, rowSums);
+  } else {
+    if (a.indexWidth == 2) gather<float, uint16_t>(a, g0, g1, rowSums);
+    else gather<float, uint32_t>(a, g0, g1, rowSums);
+  }
+}
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,83 @@
+// Device copies of a PackedMatrix (uploaded once, on its first CUDA call) and the RAII wrappers of
+// device memory and streams.
+#include <cstring>
+#include <vector>
+
+#include "cuda_internal.h"
+
+namespace gsparse {
+namespace cuda {
+
+void DeviceBuffer::grow(std::size_t bytes) {
+  if (bytes <= bytes_) return;
+  reset();
+  void* p = nullptr;
+  GS_CUDA_CHECK(cudaMalloc(&p, bytes));
+  ptr_ = p;
+  bytes_ = bytes;
+}
+
+void DeviceBuffer::upload(const void* host, std::size_t bytes) {
+  reset();
+  if (bytes == 0) return;
+  grow(bytes);
+  GS_CUDA_CHECK(cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice));
+}
+
+void DeviceBuffer::reset() noexcept {
+  if (ptr_) cudaFree(ptr_);  // an error here (e.g. at process exit) has no one to report to
+  ptr_ = nullptr;
+  bytes_ = 0;
+}
+
+Stream::~Stream() {
+  if (s_) cudaStreamDestroy(s_);
+}
+
+cudaStream_t Stream::get() {
+  if (!s_) GS_CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking));
+  return s_;
+}
+
+void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
+  d.source = nullptr;
+  d.values.reset(), d.indices.reset(), d.ptr.reset(), d.rowIds.reset(), d.rowMap.reset();
+  const Kind kind = w.pattern.kind;
+  const bool denseLike = kind == Kind::Dense || kind == Kind::Channel;
+  if (denseLike && w.dtype() == DType::F16) {
+    // The GEMM reads fp32: convert on the device, through a temporary fp16 copy.
+    DeviceBuffer half;
+    half.upload(w.values.rawData(), w.values.byteSize());
+    d.values.grow(w.values.size() * sizeof(float));
+    cudaStream_t s = d.stream.get();
+    launchHalfToFloat(half.as<uint16_t>(), d.values.as<float>(), w.values.size(), s);
+    GS_CUDA_CHECK(cudaStreamSynchronize(s));
+    d.valueType = DType::F32;
+  } else {
+    d.values.upload(w.values.rawData(), w.values.byteSize());
+    d.valueType = w.dtype();
+  }
+  d.indices.upload(w.indices.rawData(), w.indices.byteSize());
+  d.indexWidth = w.indices.width();
+  d.ptr.upload(w.ptr.data(), w.ptr.size() * sizeof(uint32_t));
+  if (kind == Kind::GS && w.pattern.permute) d.rowIds.upload(w.rowIds.data(), w.rowIds.size() * sizeof(uint32_t));
+  if (kind == Kind::Channel) {
+    std::vector<int32_t> map(w.rows, -1);  // output row -> kept row, -1 for removed rows
+    for (std::size_t k = 0; k < w.rowIds.size(); ++k) map[w.rowIds[k]] = static_cast<int32_t>(k);
+    d.rowMap.upload(map.data(), map.size() * sizeof(int32_t));
+  }
+  d.source = &w;
+  d.sourceValues = w.values.rawData();
+}
+
+}  // namespace cuda
+
+DeviceWeights::DeviceWeights() : impl_(std::make_unique<Impl>()) {}
+DeviceWeights::~DeviceWeights() = default;
+
+std::size_t DeviceWeights::deviceBytes() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->bytes();
+}
+
+}  // namespace gsparse

@@ -1,0 +1,179 @@
+// matmulCuda: one call of Y = X W^T on device 0. Uploads the weights on first use, copies x (and
+// bias) in, runs the format's kernel, copies y out and synchronises its stream. The table below
+// maps each format to its launcher; the row-split kernels (CSR, N:M, block) run on X^T / Y^T for
+// batch > 1, so the dispatcher transposes around them.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "cuda_internal.h"
+
+namespace gsparse {
+
+namespace {
+
+using cuda::DeviceBuffer;
+
+std::size_t checkedMul(std::size_t a, std::size_t b, const char* what) {
+  if (a != 0 && b > SIZE_MAX / a) fail(ErrorCode::Range, std::string(what) + ": size overflows");
+  return a * b;
+}
+
+void runGS(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
+  cuda::GsArgs g;
+  g.values = d.values.get();
+  g.f16 = d.valueType == DType::F16;
+  g.indices = d.indices.get();
+  g.indexWidth = d.indexWidth;
+  g.ptr = d.ptr.as<uint32_t>();
+  g.rowIds = w.pattern.permute ? d.rowIds.as<uint32_t>() : nullptr;
+  g.rows = w.rows;
+  g.cols = w.cols;
+  g.groups = w.gsGroups();
+  g.banks = w.pattern.banks;
+  g.perRow = w.pattern.perRow;
+  g.packs = w.ptr.empty() ? 0 : w.ptr.back();
+  g.x = d.x.as<float>();
+  g.y = d.y.as<float>();
+  g.batch = a.batch;
+  g.epi = epi;
+  cuda::launchSpmmGS(g, s);
+}
+
+void runRowSplit(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
+  cuda::RowArgs r;
+  r.values = d.values.get();
+  r.f16 = d.valueType == DType::F16;
+  r.indices = d.indices.get();
+  r.indexWidth = d.indexWidth;
+  r.ptr = d.ptr.as<uint32_t>();
+  r.rows = w.rows;
+  r.cols = w.cols;
+  r.n = w.pattern.n;
+  r.m = w.pattern.m;
+  r.blockRows = w.pattern.blockRows;
+  r.blockCols = w.pattern.blockCols;
+  r.batch = a.batch;
+  r.epi = epi;
+  if (a.batch == 1) {
+    r.x = d.x.as<float>();
+    r.y = d.y.as<float>();
+  } else {
+    const std::size_t tile = cuda::batchLd(a.batch);
+    const std::size_t ld = (a.batch + tile - 1) / tile * tile;
+    d.xt.grow(checkedMul(checkedMul(ld, w.cols, "x"), sizeof(float), "x"));
+    d.yt.grow(checkedMul(checkedMul(ld, w.rows, "y"), sizeof(float), "y"));
+    cuda::launchTranspose(d.x.as<float>(), a.batch, w.cols, w.cols, d.xt.as<float>(), ld, ld, s);  // X^T [cols][ld]
+    r.x = d.xt.as<float>();
+    r.y = d.yt.as<float>();
+    r.ld = ld;
+  }
+  switch (w.pattern.kind) {
+    case Kind::Csr: cuda::launchSpmmCsr(r, s); break;
+    case Kind::NM: cuda::launchSpmmNM(r, s); break;
+    default: cuda::launchSpmmBlock(r, s); break;
+  }
+  if (a.batch > 1)  // Y [batch][rows] from Y^T [rows][ld]
+    cuda::launchTranspose(d.yt.as<float>(), w.rows, a.batch, r.ld, d.y.as<float>(), w.rows, w.rows, s);
+}
+
+void runDense(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
+  const bool channel = w.pattern.kind == Kind::Channel;
+  const std::size_t n = channel ? w.rowIds.size() : w.rows;
+  const bool needEpilogue = channel || epi.bias || epi.act != Activation::None;
+  float* c = d.y.as<float>();
+  if (channel) {
+    d.tmp.grow(checkedMul(checkedMul(a.batch, n == 0 ? 1 : n, "y"), sizeof(float), "y"));
+    c = d.tmp.as<float>();
+  }
+  if (n > 0) cuda::gemm(d.gemm, d.values.as<float>(), n, w.cols, d.x.as<float>(), a.batch, c, s);
+  if (needEpilogue)
+    cuda::launchEpilogue(c, n, channel ? d.rowMap.as<int32_t>() : nullptr, d.y.as<float>(), w.rows, a.batch, epi, s);
+}
+
+// Uploads what the call needs (weights on first use, x, bias); returns the epilogue.
+cuda::Epi prepare(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cudaStream_t s) {
+  if (d.source != &w || d.sourceValues != w.values.rawData()) cuda::uploadWeights(w, d);
+  const std::size_t xBytes = checkedMul(checkedMul(a.batch, w.cols, "x"), sizeof(float), "x");
+  d.x.grow(xBytes);
+  d.y.grow(checkedMul(checkedMul(a.batch, w.rows, "y"), sizeof(float), "y"));
+  GS_CUDA_CHECK(cudaMemcpyAsync(d.x.get(), a.x, xBytes, cudaMemcpyHostToDevice, s));
+  cuda::Epi epi;
+  epi.act = a.activation;
+  if (a.bias) {
+    d.bias.grow(w.rows * sizeof(float));
+    GS_CUDA_CHECK(cudaMemcpyAsync(d.bias.get(), a.bias, w.rows * sizeof(float), cudaMemcpyHostToDevice, s));
+    epi.bias = d.bias.as<float>();
+  }
+  return epi;
+}
+
+// The device work of a call: d.x -> d.y.
+void compute(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
+  switch (w.pattern.kind) {
+    case Kind::GS: runGS(w, d, a, epi, s); break;
+    case Kind::Csr:
+    case Kind::NM:
+    case Kind::Block: runRowSplit(w, d, a, epi, s); break;
+    case Kind::Dense:
+    case Kind::Channel: runDense(w, d, a, epi, s); break;
+  }
+}
+
+void finish(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cudaStream_t s) {
+  GS_CUDA_CHECK(cudaMemcpyAsync(a.y, d.y.get(), a.batch * w.rows * sizeof(float), cudaMemcpyDeviceToHost, s));
+  GS_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+// RAII CUDA event.
+class Event {
+ public:
+  Event() { GS_CUDA_CHECK(cudaEventCreate(&e_)); }
+  ~Event() { cudaEventDestroy(e_); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return e_; }
+
+ private:
+  cudaEvent_t e_ = nullptr;
+};
+
+}  // namespace
+
+void matmulCuda(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a) {
+  if (a.batch == 0) return;
+  cuda::useDevice();
+  DeviceWeights::Impl& d = dev.impl();
+  std::lock_guard<std::mutex> lock(d.mu);
+  cudaStream_t s = d.stream.get();
+  const cuda::Epi epi = prepare(w, d, a, s);
+  compute(w, d, a, epi, s);
+  finish(w, d, a, s);
+}
+
+void cudaBenchmark(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a, int warmup, int repeats,
+                   std::vector<double>* ms) {
+  if (a.batch == 0) return;
+  cuda::useDevice();
+  DeviceWeights::Impl& d = dev.impl();
+  std::lock_guard<std::mutex> lock(d.mu);
+  cudaStream_t s = d.stream.get();
+  const cuda::Epi epi = prepare(w, d, a, s);
+  DeviceBuffer flush;  // written between runs so the weights come from device memory, not L2
+  const std::size_t l2 = cuda::deviceInfo().l2CacheBytes;
+  flush.grow(std::max<std::size_t>(4 * l2, std::size_t{64} << 20));
+  Event start, stop;
+  for (int i = 0; i < warmup + repeats; ++i) {
+    GS_CUDA_CHECK(cudaMemsetAsync(flush.get(), i & 0xff, flush.bytes(), s));
+    GS_CUDA_CHECK(cudaEventRecord(start.get(), s));
+    compute(w, d, a, epi, s);
+    GS_CUDA_CHECK(cudaEventRecord(stop.get(), s));
+    GS_CUDA_CHECK(cudaEventSynchronize(stop.get()));
+    float t = 0.0f;
+    GS_CUDA_CHECK(cudaEventElapsedTime(&t, start.get(), stop.get()));
+    if (i >= warmup && ms) ms->push_back(t);
+  }
+  finish(w, d, a, s);
+}
+
+}  // namespace gsparse

@@ -1,0 +1,22 @@
+// Y = X * W^T (+ bias, then activation) on the CPU, for any packed format.
+#pragma once
+#include <cstddef>
+
+#include "gsparse/packed_matrix.h"
+
+namespace gsparse {
+
+enum class Activation : uint8_t { None = 0, Relu = 1, Gelu = 2 };
+
+struct MatmulArgs {
+  const float* x = nullptr;     // [batch, cols] row-major
+  std::size_t batch = 0;        // >= 1
+  float* y = nullptr;           // [batch, rows] row-major, fully written
+  const float* bias = nullptr;  // [rows] or null
+  Activation activation = Activation::None;
+};
+
+// Runs the kernel the dispatch table picks for (format, ISA). Sizes must already be checked.
+void matmulCpu(const PackedMatrix& w, const MatmulArgs& args);
+
+}  // namespace gsparse

@@ -1,0 +1,154 @@
+// Times matmulCpu on W = 4096x4096 fp32 for the main formats at batch 1 and 64.
+// Sparse matrices: random masking to 90% zeros (csr: elements, block:4x1: 4x1 blocks, 2:4: two
+// random survivors in every 4 columns, i.e. its fixed 50%); gs:16 comes from pruneAndPack at 90%
+// (random masking does not give the bank-balanced GS structure). Reports the median of repeats:
+//   GF/s dense-eq = 2*rows*cols*batch / time   (speed as seen by the caller, comparable across formats)
+//   GF/s nnz      = 2*nnz*batch / time          (useful work rate of the kernel)
+// Usage: gsparse_microbench [--quick]   (--quick: fewer repeats; the whole run stays under 30 s)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gsparse/hardware.h"
+#include "gsparse/kernels.h"
+#include "gsparse/packed_matrix.h"
+#include "gsparse/prune.h"
+#include "gsparse/thread_pool.h"
+
+using namespace gsparse;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr uint32_t kRows = 4096, kCols = 4096;
+constexpr double kSparsity = 0.9;
+
+std::vector<float> gaussian(std::size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+// Zeroes whole br x bc blocks with probability `drop`.
+void maskBlocks(std::vector<float>& w, uint32_t br, uint32_t bc, double drop, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::bernoulli_distribution coin(drop);
+  for (uint32_t r0 = 0; r0 < kRows; r0 += br)
+    for (uint32_t c0 = 0; c0 < kCols; c0 += bc)
+      if (coin(gen))
+        for (uint32_t r = r0; r < r0 + br; ++r)
+          std::fill_n(w.begin() + std::size_t{r} * kCols + c0, bc, 0.0f);
+}
+
+// Keeps n random columns of every group of m.
+void maskNM(std::vector<float>& w, uint32_t n, uint32_t m, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<uint32_t> order(m);
+  for (uint32_t r = 0; r < kRows; ++r)
+    for (uint32_t c0 = 0; c0 < kCols; c0 += m) {
+      std::iota(order.begin(), order.end(), 0u);
+      std::shuffle(order.begin(), order.end(), gen);
+      for (uint32_t k = n; k < m; ++k) w[std::size_t{r} * kCols + c0 + order[k]] = 0.0f;
+    }
+}
+
+struct Bench {
+  std::string name;
+  PackedMatrix w;
+};
+
+std::vector<Bench> buildMatrices() {
+  const std::vector<float> base = gaussian(std::size_t{kRows} * kCols, 42);
+  std::vector<Bench> out;
+  Pattern p;
+  p.kind = Kind::Dense;
+  out.push_back({"dense", pack(base.data(), kRows, kCols, p, DType::F32)});
+
+  std::vector<float> w = base;
+  maskBlocks(w, 1, 1, kSparsity, 1);
+  p.kind = Kind::Csr;
+  out.push_back({"csr", pack(w.data(), kRows, kCols, p, DType::F32)});
+
+  p = Pattern{};
+  p.kind = Kind::GS;
+  p.banks = 16;
+  p.perRow = 1;
+  out.push_back({"gs:16", pruneAndPack(base.data(), kRows, kCols, p, kSparsity, DType::F32)});
+
+  w = base;
+  maskNM(w, 2, 4, 2);
+  p = Pattern{};
+  p.kind = Kind::NM;
+  p.n = 2;
+  p.m = 4;
+  out.push_back({"2:4", pack(w.data(), kRows, kCols, p, DType::F32)});
+
+  w = base;
+  maskBlocks(w, 4, 1, kSparsity, 3);
+  p = Pattern{};
+  p.kind = Kind::Block;
+  p.blockRows = 4;
+  p.blockCols = 1;
+  out.push_back({"block:4x1", pack(w.data(), kRows, kCols, p, DType::F32)});
+  return out;
+}
+
+// Median wall time of matmulCpu in ms: at least minReps runs and ~budget seconds.
+double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxReps, double budgetS) {
+  const std::vector<float> x = gaussian(batch * kCols, 7);
+  std::vector<float> y(batch * kRows);
+  MatmulArgs a;
+  a.x = x.data();
+  a.batch = batch;
+  a.y = y.data();
+  matmulCpu(w, a);  // warm-up: caches, pool threads, page faults of y
+  std::vector<double> ms;
+  const auto start = Clock::now();
+  while (static_cast<int>(ms.size()) < maxReps &&
+         (static_cast<int>(ms.size()) < minReps ||
+          std::chrono::duration<double>(Clock::now() - start).count() < budgetS)) {
+    const auto t0 = Clock::now();
+    matmulCpu(w, a);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else {
+      std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  const auto t0 = Clock::now();
+  const std::vector<Bench> benches = buildMatrices();
+  const double setupS = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("gsparse microbench: W %ux%u fp32, isa %s (detected %s), threads %zu, setup %.1f s\n", kRows, kCols,
+              isaName(activeIsa()), isaName(detectedIsa()), threads(), setupS);
+  std::printf("%-10s %5s %9s %10s %12s %9s %9s\n", "format", "batch", "sparsity", "ms(med)", "GF/s dense-eq",
+              "GF/s nnz", "MB");
+  for (std::size_t batch : {std::size_t{1}, std::size_t{64}})
+    for (const auto& b : benches) {
+      const double ms = quick ? medianMs(b.w, batch, 3, 5, 0.1) : medianMs(b.w, batch, 5, 50, 0.6);
+      const double nnz = static_cast<double>(b.w.nonzeros());
+      const double denseFlops = 2.0 * kRows * kCols * batch, nnzFlops = 2.0 * nnz * batch;
+      std::printf("%-10s %5zu %8.1f%% %10.3f %12.1f %9.1f %9.1f\n", b.name.c_str(), batch,
+                  100.0 * (1.0 - nnz / (double(kRows) * kCols)), ms, denseFlops / ms * 1e-6, nnzFlops / ms * 1e-6,
+                  b.w.byteSize() / 1048576.0);
+    }
+  std::printf("total %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
+  return 0;
+}

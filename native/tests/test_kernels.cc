@@ -1,0 +1,351 @@
+// matmulCpu against a float64 reference, for every format x dtype x shape x batch x epilogue x ISA.
+//
+// The reference multiplies toDense() of the packed matrix (so fp16 rounding is in the reference)
+// by X in double precision. Error criterion, per output y[b][r]:
+//   |y - ref| <= 1e-5 * max(1, scale),  scale = sum_c |W[r][c] * X[b][c]| + |bias[r]|
+// i.e. relative to the magnitude of the terms summed (the bound fp32 accumulation can promise even
+// when the sum cancels). Y is poisoned with NaN first, so any output the kernel misses fails.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gsparse/hardware.h"
+#include "gsparse/kernels.h"
+#include "gsparse/packed_matrix.h"
+#include "gsparse/thread_pool.h"
+#include "test_framework.h"
+
+using namespace gsparse;
+
+namespace {
+
+struct Shape {
+  uint32_t rows, cols;
+};
+const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}};
+const std::size_t kBatches[] = {1, 3, 33};
+
+struct EpilogueCase {
+  const char* name;
+  bool bias;
+  Activation act;
+};
+const EpilogueCase kEpilogues[] = {
+    {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
+
+Pattern makePattern(Kind kind) {
+  Pattern p;
+  p.kind = kind;
+  return p;
+}
+Pattern blockPattern(uint32_t r, uint32_t c) {
+  Pattern p = makePattern(Kind::Block);
+  p.blockRows = r;
+  p.blockCols = c;
+  return p;
+}
+Pattern nmPattern(uint32_t n, uint32_t m) {
+  Pattern p = makePattern(Kind::NM);
+  p.n = n;
+  p.m = m;
+  return p;
+}
+Pattern gsPattern(uint32_t banks, uint32_t perRow, bool permute) {
+  Pattern p = makePattern(Kind::GS);
+  p.banks = banks;
+  p.perRow = perRow;
+  p.permute = permute;
+  return p;
+}
+
+std::vector<Isa> supportedIsas() {
+  std::vector<Isa> isas{Isa::Scalar};
+  if (static_cast<int>(detectedIsa()) >= static_cast<int>(Isa::Avx2)) isas.push_back(Isa::Avx2);
+  if (detectedIsa() == Isa::Avx512) isas.push_back(Isa::Avx512);
+  return isas;
+}
+
+// A nonzero weight whose magnitude survives fp16 rounding.
+float nonzeroWeight(std::mt19937& gen) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  const float v = d(gen);
+  return v < 0 ? v - 0.1f : v + 0.1f;
+}
+
+// ---- test-local matrices with each pattern ------------------------------------------------------
+
+std::vector<float> denseNoZeros(const Shape& s, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<float> w(std::size_t{s.rows} * s.cols);
+  for (auto& v : w) v = nonzeroWeight(gen);
+  return w;
+}
+
+// Keeps each element (or each R x C block, or each row) with probability keep.
+std::vector<float> maskBlocks(const Shape& s, uint32_t br, uint32_t bc, double keep, uint32_t seed) {
+  std::vector<float> w = denseNoZeros(s, seed);
+  std::mt19937 gen(seed ^ 0x9e3779b9u);
+  std::bernoulli_distribution coin(keep);
+  for (uint32_t r0 = 0; r0 < s.rows; r0 += br)
+    for (uint32_t c0 = 0; c0 < s.cols; c0 += bc) {
+      if (coin(gen)) continue;
+      for (uint32_t r = r0; r < std::min(s.rows, r0 + br); ++r)
+        for (uint32_t c = c0; c < std::min(s.cols, c0 + bc); ++c) w[std::size_t{r} * s.cols + c] = 0.0f;
+    }
+  return w;
+}
+
+// Exactly n kept in every group of m columns (all of a narrower last group when it has <= n).
+std::vector<float> maskNM(const Shape& s, uint32_t n, uint32_t m, uint32_t seed) {
+  std::vector<float> w = denseNoZeros(s, seed);
+  std::mt19937 gen(seed + 7);
+  std::vector<uint32_t> order(m);
+  for (uint32_t r = 0; r < s.rows; ++r)
+    for (uint32_t c0 = 0; c0 < s.cols; c0 += m) {
+      const uint32_t width = std::min(m, s.cols - c0);
+      std::iota(order.begin(), order.begin() + width, 0u);
+      std::shuffle(order.begin(), order.begin() + width, gen);
+      for (uint32_t k = n; k < width; ++k) w[std::size_t{r} * s.cols + c0 + order[k]] = 0.0f;
+    }
+  return w;
+}
+
+// A genuinely sparse GS matrix (empty when cols < banks): in group g, pack p gives lane l (row l/E)
+// the bank sigma[(l + E*p) mod B] in column block rho_row[p / R]. Within a pack the banks are
+// distinct; for a fixed row the (block, bank) pairs are distinct, so no element is set twice and
+// every group row has the same count and every bank the same count. Pack counts differ per group.
+// With `reversed`, whole groups get strictly increasing counts and a partial last group the fewest,
+// so a permuting pack() that stable-sorts rows by nonzero count (descending) regroups the same rows
+// in reverse group order: a real, decomposable permutation.
+std::vector<float> gsStructured(const Shape& s, uint32_t B, uint32_t E, bool reversed, uint32_t seed) {
+  const uint32_t R = B / E, fullBlocks = s.cols / B;
+  if (fullBlocks == 0) return {};
+  std::mt19937 gen(seed);
+  std::vector<float> w(std::size_t{s.rows} * s.cols, 0.0f);
+  std::vector<uint32_t> sigma(B), rho(fullBlocks);
+  for (uint32_t g0 = 0; g0 < s.rows; g0 += R) {
+    std::iota(sigma.begin(), sigma.end(), 0u);
+    std::shuffle(sigma.begin(), sigma.end(), gen);
+    const uint32_t maxPacks = R * fullBlocks;
+    const uint32_t groups = (s.rows + R - 1) / R, g = g0 / R;
+    const bool partial = g0 + R > s.rows;
+    const uint32_t packs = reversed ? (partial ? 1 : 2 + g * std::max(1u, maxPacks / 3 / groups))
+                                      : 1 + gen() % std::max(1u, maxPacks / 3);  // sparse, varying per group
+    for (uint32_t r = 0; r < R && g0 + r < s.rows; ++r) {
+      std::iota(rho.begin(), rho.end(), 0u);
+      std::shuffle(rho.begin(), rho.end(), gen);
+      for (uint32_t p = 0; p < packs; ++p)
+        for (uint32_t e = 0; e < E; ++e) {
+          const uint32_t lane = r * E + e, bank = sigma[(lane + E * p) % B];
+          w[std::size_t{g0 + r} * s.cols + rho[p / R] * B + bank] = nonzeroWeight(gen);
+        }
+    }
+  }
+  return w;
+}
+
+struct FormatCase {
+  const char* name;
+  Pattern pattern;
+  // Matrices with the pattern for a shape (one or two variants; empty ones are skipped).
+  std::vector<std::vector<float>> (*matrices)(const Pattern& p, const Shape& s, uint32_t seed);
+};
+
+std::vector<std::vector<float>> denseMatrices(const Pattern&, const Shape& s, uint32_t seed) {
+  return {denseNoZeros(s, seed)};
+}
+std::vector<std::vector<float>> csrMatrices(const Pattern&, const Shape& s, uint32_t seed) {
+  return {maskBlocks(s, 1, 1, 0.3, seed)};
+}
+std::vector<std::vector<float>> blockMatrices(const Pattern& p, const Shape& s, uint32_t seed) {
+  return {maskBlocks(s, p.blockRows, p.blockCols, 0.4, seed)};
+}
+std::vector<std::vector<float>> nmMatrices(const Pattern& p, const Shape& s, uint32_t seed) {
+  return {maskNM(s, p.n, p.m, seed)};
+}
+// Dense with no zeros, except that when cols is not a multiple of B (and cols >= B) the columns past
+// the last whole bank block are zeroed: otherwise the low banks hold more nonzeros than a row has
+// packs, and no bank-distinct decomposition exists (pack() rightly refuses it).
+std::vector<float> gsDense(const Shape& s, uint32_t B, uint32_t seed) {
+  std::vector<float> w = denseNoZeros(s, seed);
+  const uint32_t whole = s.cols / B * B;
+  if (whole > 0)
+    for (uint32_t r = 0; r < s.rows; ++r)
+      std::fill(w.begin() + std::size_t{r} * s.cols + whole, w.begin() + std::size_t{r + 1} * s.cols, 0.0f);
+  return w;
+}
+std::vector<std::vector<float>> gsMatrices(const Pattern& p, const Shape& s, uint32_t seed) {
+  return {gsDense(s, p.banks, seed), gsStructured(s, p.banks, p.perRow, p.permute, seed + 1)};
+}
+std::vector<std::vector<float>> channelMatrices(const Pattern&, const Shape& s, uint32_t seed) {
+  return {maskBlocks(s, 1, s.cols, 0.6, seed)};
+}
+
+const FormatCase kFormats[] = {
+    {"dense", makePattern(Kind::Dense), denseMatrices},
+    {"csr", makePattern(Kind::Csr), csrMatrices},
+    {"block:4x1", blockPattern(4, 1), blockMatrices},
+    {"block:3x5", blockPattern(3, 5), blockMatrices},
+    {"2:4", nmPattern(2, 4), nmMatrices},
+    {"3:8", nmPattern(3, 8), nmMatrices},
+    {"gs:16", gsPattern(16, 1, false), gsMatrices},
+    {"gs:8", gsPattern(8, 1, false), gsMatrices},
+    {"gs:16x4", gsPattern(16, 4, false), gsMatrices},
+    {"gs:32x32", gsPattern(32, 32, false), gsMatrices},
+    {"gs:16:permute", gsPattern(16, 1, true), gsMatrices},
+    {"channel", makePattern(Kind::Channel), channelMatrices},
+};
+
+// ---- reference and comparison -------------------------------------------------------------------
+
+struct Reference {
+  std::vector<double> sum, scale;  // [batch, rows]
+};
+
+Reference reference(const std::vector<float>& w, const Shape& s, const std::vector<float>& x, std::size_t batch) {
+  Reference ref{std::vector<double>(batch * s.rows), std::vector<double>(batch * s.rows)};
+  for (std::size_t b = 0; b < batch; ++b)
+    for (uint32_t r = 0; r < s.rows; ++r) {
+      double acc = 0, mag = 0;
+      for (uint32_t c = 0; c < s.cols; ++c) {
+        const double t = static_cast<double>(w[std::size_t{r} * s.cols + c]) * x[b * s.cols + c];
+        acc += t;
+        mag += std::fabs(t);
+      }
+      ref.sum[b * s.rows + r] = acc;
+      ref.scale[b * s.rows + r] = mag;
+    }
+  return ref;
+}
+
+double activate(double v, Activation a) {
+  if (a == Activation::Relu) return v > 0 ? v : 0;
+  if (a == Activation::Gelu) return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+  return v;
+}
+
+constexpr double kTol = 1e-5;
+
+// Runs one (matrix, batch) through every epilogue and ISA; returns the number of bad outputs.
+int checkMatmul(const PackedMatrix& pm, const std::vector<float>& dense, const Shape& s, std::size_t batch,
+                uint32_t seed, const std::string& label) {
+  const std::vector<float> x = gstest::randomMatrix(batch * s.cols, seed);
+  const std::vector<float> bias = gstest::randomMatrix(s.rows, seed + 1);
+  const Reference ref = reference(dense, s, x, batch);
+  std::vector<float> y(batch * s.rows);
+  int bad = 0;
+  for (const auto& ep : kEpilogues)
+    for (Isa isa : supportedIsas()) {
+      setIsaOverrideForTesting(isa);
+      std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+      MatmulArgs args;
+      args.x = x.data();
+      args.batch = batch;
+      args.y = y.data();
+      args.bias = ep.bias ? bias.data() : nullptr;
+      args.activation = ep.act;
+      matmulCpu(pm, args);
+      for (std::size_t i = 0; i < y.size(); ++i) {
+        const std::size_t r = i % s.rows;
+        const double b = ep.bias ? bias[r] : 0.0;
+        const double want = activate(ref.sum[i] + b, ep.act);
+        const double tol = kTol * std::max(1.0, ref.scale[i] + std::fabs(b));
+        if (!(std::fabs(y[i] - want) <= tol)) {
+          if (++bad <= 3)
+            gstest::report(__FILE__, __LINE__,
+                           label + " batch " + std::to_string(batch) + " " + ep.name + " isa " + isaName(isa) +
+                               ": y[" + std::to_string(i / s.rows) + "][" + std::to_string(r) + "] = " +
+                               std::to_string(y[i]) + ", want " + std::to_string(want));
+        }
+      }
+    }
+  setIsaOverrideForTesting(detectedIsa());
+  return bad;
+}
+
+void runFormat(const FormatCase& f) {
+  uint32_t seed = 1;
+  int run = 0;
+  for (DType dtype : {DType::F32, DType::F16})
+    for (const Shape& s : kShapes) {
+      const auto variants = f.matrices(f.pattern, s, seed++);
+      for (std::size_t v = 0; v < variants.size(); ++v) {
+        if (variants[v].empty()) continue;
+        const std::string label = std::string(f.name) + (dtype == DType::F16 ? " f16 " : " f32 ") +
+                                  std::to_string(s.rows) + "x" + std::to_string(s.cols) + " variant " +
+                                  std::to_string(v);
+        PackedMatrix pm;
+        try {
+          pm = pack(variants[v].data(), s.rows, s.cols, f.pattern, dtype);
+        } catch (const Error& e) {
+          // Every matrix here has its pattern: a refusal is a bug (of pack() or of this test).
+          CHECK_MSG(false, label + ": pack threw " + e.what());
+          continue;
+        }
+        validate(pm);
+        if (f.pattern.permute && v == 1 && s.rows >= 64)  // the structured variant really permutes
+          CHECK_MSG(pm.rowIds.size() > 0 && pm.rowIds[0] != 0, label + ": expected a non-identity permutation");
+        std::vector<float> dense(std::size_t{s.rows} * s.cols);
+        toDense(pm, dense.data());
+        for (std::size_t batch : kBatches) {
+          ++run;
+          CHECK_MSG(checkMatmul(pm, dense, s, batch, seed++, label) == 0, label);
+        }
+      }
+    }
+  CHECK(run > 0);
+}
+
+const bool kRegistered = [] {
+  for (const auto& f : kFormats)
+    gstest::registry().push_back({f.name, [&f] { runFormat(f); }});
+  return true;
+}();
+
+}  // namespace
+
+// Batches above one pass of transposed tiles (256 rows) and thread counts that split the work.
+TEST(large_batch_and_thread_counts) {
+  const Shape s{96, 300};
+  const std::size_t batch = 300;
+  for (const auto& f : kFormats) {
+    const auto variants = f.matrices(f.pattern, s, 99);
+    PackedMatrix pm = pack(variants[0].data(), s.rows, s.cols, f.pattern, DType::F32);
+    std::vector<float> dense(std::size_t{s.rows} * s.cols);
+    toDense(pm, dense.data());
+    for (std::size_t t : {1, 3}) {
+      setThreads(t);
+      CHECK_MSG(checkMatmul(pm, dense, s, batch, 5, std::string(f.name) + " threads " + std::to_string(t)) == 0,
+                f.name);
+    }
+  }
+  setThreads(hardwareThreads());
+}
+
+// NaN in x propagates through every format (IEEE), including through relu.
+TEST(nan_in_x_propagates) {
+  const Shape s{16, 32};
+  for (const auto& f : kFormats) {
+    const auto variants = f.matrices(f.pattern, s, 3);
+    PackedMatrix pm = pack(variants[0].data(), s.rows, s.cols, f.pattern, DType::F32);
+    std::vector<float> x(s.cols, 1.0f), y(s.rows, 0.0f);
+    x[5] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> dense(std::size_t{s.rows} * s.cols);
+    toDense(pm, dense.data());
+    MatmulArgs args;
+    args.x = x.data();
+    args.batch = 1;
+    args.y = y.data();
+    args.activation = Activation::Relu;
+    matmulCpu(pm, args);
+    for (uint32_t r = 0; r < s.rows; ++r)
+      if (dense[std::size_t{r} * s.cols + 5] != 0.0f) CHECK_MSG(std::isnan(y[r]), f.name);
+  }
+}
+
+TEST_MAIN()

@@ -1,0 +1,155 @@
+// The gsparse CLI as a user runs it: node dist/cli.js (rebuilt first when lib/ is newer than dist/).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+  }
+  return t;
+}
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', GSPARSE_DEBUG: '' }, timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let tmp = '';
+
+beforeAll(async () => {
+  // Test what `npx gsparse` runs. npm install builds dist (prepare); rebuild here only when stale.
+  if (!existsSync(CLI) || statSync(CLI).mtimeMs < newestMtime(join(ROOT, 'lib'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe' });
+  }
+  tmp = await mkdtemp(join(tmpdir(), 'gsparse-cli-'));
+});
+
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('gsparse --help and --version', () => {
+  it('dist/cli.js is an executable node script', () => {
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('--help lists the commands', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: gsparse/);
+    expect(r.stdout).toMatch(/profile/);
+    expect(r.stdout).toMatch(/info/);
+  });
+
+  it.each([['profile', ['--shapes', '--patterns', '--sparsities', '--batches', '--backend', '--out', '--quick', '--json']], ['info', ['--json']]])(
+    '%s --help lists its options', (cmd, options) => {
+      const r = run(cmd, '--help');
+      expect(r.code).toBe(0);
+      for (const o of options) expect(r.stdout).toContain(o);
+    });
+
+  it('-V prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run('-V')).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('no command: usage on stderr, exit 2', () => {
+    const r = run();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Usage: gsparse/);
+  });
+});
+
+describe('bad arguments: one clear line, exit 2, no stack trace', () => {
+  it.each([
+    [['profile', '--sparsities', '1.5'], /--sparsities.*1\.5.*\(0, 1\)/],
+    [['profile', '--sparsities', 'abc'], /--sparsities.*abc/],
+    [['profile', '--batches', '0'], /--batches.*'0'/],
+    [['profile', '--shapes', '768y3072'], /--shapes.*ROWSxCOLS.*768y3072/],
+    [['profile', '--patterns', 'gs:7'], /--patterns.*banks.*7/],
+    [['profile', '--patterns', 'sparse'], /--patterns.*'sparse'/],
+    [['profile', '--backend', 'gpu'], /--backend.*cpu, cuda, auto/],
+    [['profile', '--min-retained', '2'], /--min-retained.*\[0, 1\]/],
+    [['profile', '--bogus'], /unknown option '--bogus'/],
+    [['profile', '--out'], /--out.*argument missing/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j', (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^gsparse/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a library error (cuda unavailable) is one line and exit 1', () => {
+    const info = JSON.parse(run('info', '--json').stdout) as { backends: { name: string; available: boolean }[] };
+    if (info.backends.find((b) => b.name === 'cuda')?.available) return; // nothing to provoke on a GPU machine
+    const r = run('profile', '--backend', 'cuda', '--quick', '--out', join(tmp, 'never'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gsparse: GsparseError E_BACKEND: backend cuda is unavailable/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(existsSync(join(tmp, 'never'))).toBe(false);
+  });
+});
+
+describe('gsparse info', () => {
+  it('shows ISA, threads, banks and every backend with its reason', () => {
+    const r = run('info');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ISA\s+(avx512|avx2|scalar)/);
+    expect(r.stdout).toMatch(/threads\s+\d+/);
+    expect(r.stdout).toMatch(/GS banks\s+(8|16)/);
+    expect(r.stdout).toMatch(/cpu\s+available/);
+    expect(r.stdout).toMatch(/cuda\s+(available|unavailable)\s+\S/);
+  });
+
+  it('--json is machine-readable', () => {
+    const j = JSON.parse(run('info', '--json').stdout) as { hardware: { simd: string; recommendedBanks: number }; backends: unknown[] };
+    expect(['avx512', 'avx2', 'scalar']).toContain(j.hardware.simd);
+    expect(j.backends.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('gsparse profile (tiny)', () => {
+  const tiny = ['--shapes', '64x128,128x64', '--patterns', 'csr,gs:16,2:4', '--sparsities', '0.5,0.9', '--batches', '1,2', '--repeats', '2'];
+
+  it('prints the table and writes report.json, report.html and the SVGs', () => {
+    const out = join(tmp, 'report');
+    const r = run('profile', ...tiny, '--out', out);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^layer\s+shape\s+batch\s+dense ms\s+csr\s+gs:16\s+2:4@50%\s+pick$/m);
+    expect(r.stdout).toMatch(/^64x128\s+64x128\s+1\s/m);
+    expect(r.stdout).toContain(`Report: ${join(out, 'report.html')}`);
+    expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { results: unknown[]; recommendations: unknown[] };
+    expect(report.results).toHaveLength(2 * (2 + 4 + 4 + 2)); // dense, csr x2, gs x2, 2:4; x2 batches
+    expect(report.recommendations).toHaveLength(2 * 2 * 2);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(readdirSync(out).sort()).toEqual(['pareto.svg', 'report.html', 'report.json', 'speedup-vs-sparsity.svg', 'time-vs-batch.svg']);
+  });
+
+  it('--json prints the report on stdout', () => {
+    const r = run('profile', ...tiny, '--json', '--out', join(tmp, 'json'));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { version: number; results: { pattern: string }[]; minRetained: number };
+    expect(j.version).toBe(1);
+    expect(j.minRetained).toBe(0.97);
+    expect(new Set(j.results.map((x) => x.pattern))).toEqual(new Set(['dense', 'csr', 'gs:16', '2:4']));
+  });
+});

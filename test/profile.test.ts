@@ -1,0 +1,282 @@
+// profile(), recommend(), the quality and timing helpers, the charts' SVG and the terminal table.
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { GsparseError, backends, pack, profile, recommend } from '../lib/index.js';
+import type { ProfileReport, ProfileResult } from '../lib/index.js';
+import { chartSpecs, renderCharts, type RenderedChart } from '../lib/profile/charts.js';
+import { measure, quantile, summarize } from '../lib/profile/measure.js';
+import { MagnitudeIndex, quality } from '../lib/profile/quality.js';
+import { gaussian } from '../lib/profile/random.js';
+import { renderTable, shouldColor } from '../lib/profile/table.js';
+
+const PATTERNS = ['dense', 'csr', '2:4', 'gs:16', 'channel'];
+let report: ProfileReport;
+let charts: RenderedChart[];
+const progress: { done: number; total: number }[] = [];
+
+beforeAll(async () => {
+  report = await profile({
+    layers: [{ name: 'attn', rows: 64, cols: 128 }, { name: 'ffn', rows: 128, cols: 64 }],
+    patterns: PATTERNS, sparsities: [0.5, 0.9], batches: [1, 2], maxRepeats: 2, minTimeMs: 0,
+    onProgress: (p) => progress.push({ done: p.done, total: p.total }),
+  });
+  charts = await renderCharts(report);
+});
+
+describe('profile() report', () => {
+  it('has one result per layer x pattern x sparsity x batch (dense and N:M once per batch)', () => {
+    // per layer: dense 2 + csr 4 + 2:4 2 + gs 4 + channel 4 = 16
+    expect(report.results).toHaveLength(32);
+    expect(report.patterns).toEqual(PATTERNS);
+    expect(report.sparsities).toEqual([0.5, 0.9]);
+    expect(report.batches).toEqual([1, 2]);
+    expect(report.backends).toEqual(['cpu']);
+    expect(report.version).toBe(1);
+  });
+
+  it('is plain JSON data with the documented fields', () => {
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    expect(Object.keys(report.machine)).toEqual(expect.arrayContaining(['simd', 'threads', 'recommendedBanks', 'backends', 'node']));
+    for (const r of report.results) {
+      expect(Object.keys(r).sort()).toEqual(['backend', 'batch', 'byteLength', 'bytes', 'cols', 'dtype', 'gbps', 'gflops', 'layer',
+        'nnz', 'packMs', 'pattern', 'quality', 'rows', 'sparsity', 'speedup', 'targetSparsity', 'timeMs']);
+      for (const v of [r.timeMs.median, r.timeMs.p10, r.timeMs.p90, r.gflops, r.gbps, r.speedup, r.packMs]) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThan(0);
+      }
+      expect(r.timeMs.p10).toBeLessThanOrEqual(r.timeMs.median);
+      expect(r.timeMs.median).toBeLessThanOrEqual(r.timeMs.p90);
+      expect(r.timeMs.repeats).toBe(2);
+      expect(r.gflops).toBeCloseTo((2 * r.rows * r.cols * r.batch) / (r.timeMs.median / 1e3) / 1e9, 6);
+      expect(r.bytes).toBe(r.byteLength + 4 * r.batch * (r.rows + r.cols));
+      expect(r.quality.retained).toBeGreaterThan(0);
+      expect(r.quality.retained).toBeLessThanOrEqual(1);
+      expect(r.quality.retainedRatio).toBeLessThanOrEqual(1 + 1e-9);
+    }
+  });
+
+  it('measures dense as the baseline and reaches the target sparsity', () => {
+    for (const r of report.results) {
+      if (r.pattern === 'dense') {
+        expect(r.speedup).toBe(1);
+        expect(r.targetSparsity).toBe(0);
+        expect(r.quality).toEqual({ relErr: 0, retained: 1, unstructuredRetained: 1, retainedRatio: 1 });
+      } else if (r.pattern === '2:4') {
+        expect(r.targetSparsity).toBe(0.5);
+      } else {
+        expect(Math.abs(r.sparsity - r.targetSparsity)).toBeLessThanOrEqual(0.02);
+        const dense = report.results.find((d) => d.pattern === 'dense' && d.layer === r.layer && d.batch === r.batch);
+        expect(r.speedup).toBeCloseTo((dense as ProfileResult).timeMs.median / r.timeMs.median, 9);
+      }
+      if (r.pattern === 'csr') expect(r.quality.retainedRatio).toBeCloseTo(1, 9); // unstructured is the reference
+      if (r.pattern === 'gs:16') expect(r.quality.retainedRatio).toBeGreaterThan(0.9);
+      if (r.pattern === 'channel') expect(r.quality.retainedRatio).toBeLessThan(0.9);
+    }
+  });
+
+  it('reports progress up to done === total', () => {
+    expect(progress.length).toBeGreaterThan(10);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.done).toBeGreaterThanOrEqual(progress[i - 1]!.done);
+    expect(progress.at(-1)).toEqual({ done: progress[0]!.total, total: progress[0]!.total });
+  });
+
+  it('accepts SparseMatrix layers and leaves them usable', async () => {
+    const m = pack(gaussian(32 * 64, 7), [32, 64], { pattern: 'dense' });
+    const r = await profile({ layers: [m, { name: 'named', matrix: m }], patterns: ['csr'], sparsities: [0.75], batches: [1], maxRepeats: 1 });
+    expect([...new Set(r.results.map((x) => x.layer))]).toEqual(['layer0', 'named']);
+    expect(r.results.map((x) => x.pattern)).toEqual(['dense', 'csr', 'dense', 'csr']);
+    expect(m.toDense()).toHaveLength(32 * 64);
+    m.dispose();
+  });
+
+  it('rejects bad options with TypeError / RangeError / E_BACKEND', async () => {
+    await expect(profile({ layers: [] })).rejects.toThrow(RangeError);
+    await expect(profile({ layers: [{ name: 'x', rows: 0, cols: 4 }] })).rejects.toThrow(/rows/);
+    await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], sparsities: [1.5] })).rejects.toThrow(RangeError);
+    await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], batches: [0] })).rejects.toThrow(RangeError);
+    await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], patterns: ['gs:7'] })).rejects.toThrow(/banks/);
+    await expect(profile(null as never)).rejects.toThrow(TypeError);
+    if (!backends().find((b) => b.name === 'cuda')?.available) {
+      const err = await profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], backends: ['cuda'] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GsparseError);
+      expect((err as GsparseError).code).toBe('E_BACKEND');
+    }
+  });
+});
+
+/** A hand-made result: only the fields recommend() reads matter. */
+function cell(layer: string, pattern: string, targetSparsity: number, ms: number, retainedRatio: number, batch = 1): ProfileResult {
+  return {
+    layer, rows: 8, cols: 8, pattern, targetSparsity, sparsity: targetSparsity, nnz: 0, batch, backend: 'cpu', dtype: 'f32',
+    timeMs: { median: ms, p10: ms, p90: ms, min: ms, repeats: 1 }, gflops: 1, bytes: 1, gbps: 1, speedup: 10 / ms,
+    quality: { relErr: 0, retained: retainedRatio, unstructuredRetained: 1, retainedRatio }, packMs: 1, byteLength: 1,
+  };
+}
+
+describe('recommend()', () => {
+  const results = [
+    cell('L', 'dense', 0, 10, 1),
+    cell('L', 'csr', 0.9, 4, 1),
+    cell('L', 'gs:16', 0.9, 2, 0.99),
+    cell('L', 'channel', 0.9, 1, 0.5), // fastest, but keeps far too little: excluded
+    cell('L', 'block:4x1', 0.9, 1.5, 0.968), // just under 0.97: excluded
+    cell('L', 'csr', 0.5, 12, 1), // slower than dense at 50%
+    cell('L', 'gs:16', 0.5, 11, 0.995),
+    cell('L', '2:4', 0.5, 9, 0.93),
+  ];
+
+  it('picks the fastest pattern above the retained-magnitude bound and lists faster rejects', () => {
+    const recs = recommend(results);
+    expect(recs.map((r) => [r.sparsity, r.pattern])).toEqual([[0.5, 'dense'], [0.9, 'gs:16']]);
+    const at90 = recs[1]!;
+    expect(at90.speedup).toBe(5);
+    expect(at90.timeMs).toBe(2);
+    expect(at90.rejected.map((r) => r.pattern)).toEqual(['channel', 'block:4x1']);
+    expect(recs[0]!.rejected.map((r) => r.pattern)).toEqual(['2:4']);
+  });
+
+  it('a lower bound admits the faster pattern', () => {
+    expect(recommend(results, { minRetained: 0.96, sparsity: 0.9 }).map((r) => r.pattern)).toEqual(['block:4x1']);
+    expect(recommend(results, { minRetained: 0.9, sparsity: 0.5 }).map((r) => r.pattern)).toEqual(['2:4']);
+    expect(recommend(results, { minRetained: 0 , sparsity: 0.9 }).map((r) => r.pattern)).toEqual(['channel']);
+  });
+
+  it('keeps layers and batches apart', () => {
+    const more = [...results, cell('L', 'dense', 0, 100, 1, 64), cell('L', 'csr', 0.9, 50, 1, 64), cell('L', 'gs:16', 0.9, 80, 0.99, 64),
+      cell('M', 'dense', 0, 1, 1), cell('M', 'gs:16', 0.9, 0.5, 0.98)];
+    const recs = recommend(more, { sparsity: 0.9 });
+    expect(recs.map((r) => [r.layer, r.batch, r.pattern])).toEqual([['L', 1, 'gs:16'], ['L', 64, 'csr'], ['M', 1, 'gs:16']]);
+  });
+
+  it('rejects a sparsity that was not profiled and a bad bound', () => {
+    expect(() => recommend(results, { sparsity: 0.8 })).toThrow(/0\.5, 0\.9/);
+    expect(() => recommend(results, { minRetained: 2 })).toThrow(RangeError);
+  });
+
+  it('works on a real report', () => {
+    const recs = recommend(report.results);
+    expect(recs).toHaveLength(2 * 2 * 2); // layers x batches x sparsities
+    for (const r of recs) expect(r.retainedRatio).toBeGreaterThanOrEqual(0.97);
+  });
+});
+
+describe('quality helpers', () => {
+  it('topKSum equals the sorted prefix sum (ties and signs included)', () => {
+    const w = gaussian(5000, 3);
+    for (let i = 0; i < 500; i++) w[i * 7] = i % 2 ? 0.5 : -0.5; // many ties
+    const idx = new MagnitudeIndex(w);
+    const sorted = Array.from(w, Math.abs).sort((a, b) => b - a);
+    for (const k of [0, 1, 17, 250, 499, 500, 1234, 4999, 5000, 6000]) {
+      const expected = sorted.slice(0, k).reduce((s, x) => s + x, 0);
+      expect(idx.topKSum(k)).toBeCloseTo(expected, 6);
+    }
+  });
+
+  it('quality() of a hand-worked case', () => {
+    const w = Float32Array.from([3, -4, 1, 0]);
+    const idx = new MagnitudeIndex(w);
+    const q = quality(w, Float32Array.from([0, -4, 1, 0]), 2, idx); // unstructured would keep 4 and 3
+    expect(q.relErr).toBeCloseTo(3 / Math.sqrt(26), 12);
+    expect(q.retained).toBeCloseTo(5 / 8, 12);
+    expect(q.unstructuredRetained).toBeCloseTo(7 / 8, 12);
+    expect(q.retainedRatio).toBeCloseTo(5 / 7, 12);
+  });
+});
+
+describe('timing helpers', () => {
+  it('quantiles interpolate and summarize sorts', () => {
+    expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([0, 10], 0.1)).toBeCloseTo(1, 12);
+    expect(summarize([5, 1, 3])).toEqual({ median: 3, p10: 1.4, p90: 4.6, min: 1, repeats: 3 });
+  });
+
+  it('measure honours warm-up and repeat bounds', () => {
+    let calls = 0;
+    const t = measure(() => void calls++, { warmup: 2, minRepeats: 4, maxRepeats: 6, minTimeMs: 0 });
+    expect(t.repeats).toBe(4);
+    expect(calls).toBe(6);
+    calls = 0;
+    expect(measure(() => void calls++, { warmup: 0, minRepeats: 1, maxRepeats: 5, minTimeMs: 1e9 }).repeats).toBe(5);
+  });
+});
+
+/** Minimal XML well-formedness check: balanced, properly nested tags, quoted attributes. */
+function checkXml(xml: string): void {
+  const stack: string[] = [];
+  const re = /<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>|(<)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(xml))) {
+    if (m[5]) throw new Error(`stray '<' at ${m.index}: ${xml.slice(m.index, m.index + 40)}`);
+    if (!m[2]) continue;
+    if (m[1]) {
+      const open = stack.pop();
+      if (open !== m[2]) throw new Error(`</${m[2]}> closes <${open}> at ${m.index}`);
+    } else if (!m[4]) stack.push(m[2]);
+  }
+  if (stack.length) throw new Error(`unclosed <${stack.join('>, <')}>`);
+}
+
+function textOf(svg: string, role: string): string[] {
+  const g = svg.split(`class="mark-text ${role}`).slice(1).map((s) => s.slice(0, s.indexOf('</g>')));
+  return g.flatMap((s) => [...s.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((x) => x[1] as string));
+}
+
+describe('charts', () => {
+  it('the checker catches broken XML', () => {
+    expect(() => checkXml('<svg><g></svg>')).toThrow();
+    expect(() => checkXml('<svg><g/></svg>')).not.toThrow();
+  });
+
+  it('renders three well-formed SVGs with a size', () => {
+    expect(charts.map((c) => c.id)).toEqual(['speedup-vs-sparsity', 'time-vs-batch', 'pareto']);
+    for (const c of charts) {
+      expect(c.svg.startsWith('<svg')).toBe(true);
+      checkXml(c.svg);
+      const [, w, h] = /<svg[^>]*width="(\d+)" height="(\d+)"/.exec(c.svg) ?? [];
+      expect(Number(w)).toBeGreaterThan(200);
+      expect(Number(h)).toBeGreaterThan(150);
+    }
+  });
+
+  it('every chart has one legend entry and one series per pattern it plots', () => {
+    const sparse = PATTERNS.filter((p) => p !== 'dense');
+    const plotted = (svg: string): string[] => [...new Set([...svg.matchAll(/pattern: ([^";]+)/g)].map((x) => x[1] as string))].sort();
+    const [speed, time, pareto] = charts as [RenderedChart, RenderedChart, RenderedChart];
+    for (const c of charts) expect(textOf(c.svg, 'role-legend-label')).toEqual(expect.arrayContaining(PATTERNS));
+    expect(plotted(speed.svg)).toEqual([...sparse].sort());
+    expect(plotted(time.svg)).toEqual([...PATTERNS].sort());
+    expect(plotted(pareto.svg)).toEqual([...PATTERNS].sort());
+    // one line per pattern per layer panel
+    expect(speed.svg.match(/class="mark-line role-mark/g)).toHaveLength(2 * sparse.length);
+    expect(time.svg.match(/class="mark-line role-mark/g)).toHaveLength(2 * PATTERNS.length);
+    expect(textOf(speed.svg, 'role-title-text')).toEqual(['attn', 'ffn']);
+  });
+
+  it('specs are plain vega-lite JSON', () => {
+    for (const c of chartSpecs(report)) expect(JSON.parse(JSON.stringify(c.spec))).toEqual(c.spec);
+  });
+});
+
+describe('terminal table', () => {
+  it('marks the pick per row, plain when colour is off', () => {
+    const t = renderTable(report, { color: false });
+    expect(t).not.toMatch(/\u001b\[/);
+    const rows = t.split('\n').filter((l) => /^(attn|ffn) /.test(l));
+    expect(rows).toHaveLength(8); // 2 tables x 2 layers x 2 batches
+    for (const row of rows.slice(0, 4)) expect(row).toMatch(/\*/);
+    expect(t).toContain('90% sparsity');
+  });
+
+  it('highlights with ANSI when colour is on', () => {
+    expect(renderTable(report, { color: true })).toMatch(/\u001b\[1;32m/);
+  });
+
+  it('shouldColor respects NO_COLOR, FORCE_COLOR, TTY and TERM=dumb', () => {
+    expect(shouldColor({ isTTY: true }, {})).toBe(true);
+    expect(shouldColor({ isTTY: false }, {})).toBe(false);
+    expect(shouldColor({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(shouldColor({ isTTY: true }, { TERM: 'dumb' })).toBe(false);
+    expect(shouldColor({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
+  });
+});
