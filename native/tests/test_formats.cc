@@ -167,7 +167,7 @@ uint32_t buildGsGroup(std::vector<float>& w, Shape s, const Pattern& p, const st
 
 // GS without permute: groups of consecutive rows with random pack counts; then every row but the
 // group's first loses some nonzeros (the first keeps P*E, so P stays the pack count and every bank
-// still fits), leaving padding lanes to fill.
+// still fits), leaving padding lanes to fill (about 10%, inside what pack() accepts).
 std::vector<float> gsMatrix(Shape s, const Pattern& p, uint32_t seed) {
   std::mt19937 gen(seed);
   std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, seed + 1), w(values.size(), 0.0f);
@@ -177,7 +177,7 @@ std::vector<float> gsMatrix(Shape s, const Pattern& p, uint32_t seed) {
     return w;
   }
   const uint32_t R = p.groupRows();
-  std::bernoulli_distribution drop(0.3);
+  std::bernoulli_distribution drop(0.1);
   for (uint32_t g0 = 0; g0 < s.rows; g0 += R) {
     std::vector<uint32_t> rows;
     for (uint32_t r = g0; r < std::min(s.rows, g0 + R); ++r) rows.push_back(r);
@@ -295,7 +295,7 @@ void checkGsInvariants(const PackedMatrix& m, const std::string& what) {
   const uint32_t B = m.pattern.banks, E = m.pattern.perRow, R = m.pattern.groupRows();
   size_t clashes = 0, unordered = 0, extraPacks = 0;
   for (size_t g = 0; g + 1 < m.ptr.size(); ++g) {
-    std::vector<uint64_t> rowCount(R, 0);
+    std::vector<uint64_t> rowCount(R, 0), bankCount(B, 0);
     double prevNorm = std::numeric_limits<double>::infinity();
     for (uint32_t p = m.ptr[g]; p < m.ptr[g + 1]; ++p) {
       uint64_t banks = 0;
@@ -308,6 +308,7 @@ void checkGsInvariants(const PackedMatrix& m, const std::string& what) {
           banks |= uint64_t{1} << (c % B);
         }
         rowCount[l / E] += v != 0.0f;
+        bankCount[c % B] += v != 0.0f;
         norm += std::fabs(v);
       }
       unordered += norm > prevNorm * (1 + 1e-6);
@@ -315,6 +316,7 @@ void checkGsInvariants(const PackedMatrix& m, const std::string& what) {
     }
     uint64_t needed = 0;
     for (uint64_t k : rowCount) needed = std::max(needed, ceilDiv(k, E));
+    if (m.cols >= B) needed = std::max(needed, *std::max_element(bankCount.begin(), bankCount.end()));
     extraPacks += m.ptr[g + 1] - m.ptr[g] != needed;
   }
   CHECK_MSG(clashes == 0, what + ": " + std::to_string(clashes) + " bank clashes");
@@ -448,23 +450,32 @@ TEST(non_finite_and_bad_arguments_are_range_errors) {
 
 namespace {
 
-// Reference Hall condition, straight from the definition: in every group (consecutive rows), every
-// bank holds at most max_r ceil(k_r / E) nonzeros.
-bool gsDecomposable(const std::vector<float>& w, Shape s, const Pattern& p) {
+// Reference for pack()'s acceptance rule, straight from its definition: per group of consecutive
+// rows, P = the larger of max_r ceil(k_r / E) and (when cols >= B) the largest bank count; the padding
+// lanes of real rows, sum(P * E * realRows) - nnz, must be at most nnz / 4 plus the padding a fully
+// dense matrix of the shape needs (no limit when cols < B).
+bool gsAcceptable(const std::vector<float>& w, Shape s, const Pattern& p) {
   const uint32_t R = p.groupRows(), B = p.banks;
+  uint64_t nnz = 0, lanes = 0, denseLanes = 0;
   for (uint32_t g0 = 0; g0 < s.rows; g0 += R) {
     std::vector<uint64_t> bank(B, 0);
-    uint64_t packs = 0;
-    for (uint32_t r = g0; r < std::min(s.rows, g0 + R); ++r) {
+    uint64_t packs = 0, realRows = 0;
+    for (uint32_t r = g0; r < std::min(s.rows, g0 + R); ++r, ++realRows) {
       uint64_t k = 0;
       for (uint32_t c = 0; c < s.cols; ++c) {
         if (w[size_t(r) * s.cols + c] != 0.0f) ++k, ++bank[c % B];
       }
+      nnz += k;
       packs = std::max(packs, ceilDiv(k, p.perRow));
     }
-    if (*std::max_element(bank.begin(), bank.end()) > packs) return false;
+    if (s.cols >= B) packs = std::max(packs, *std::max_element(bank.begin(), bank.end()));
+    lanes += packs * p.perRow * realRows;
+    // A dense group: rows of s.cols nonzeros, banks of realRows * ceil(cols / B).
+    uint64_t densePacks = ceilDiv(s.cols, p.perRow);
+    if (s.cols >= B) densePacks = std::max<uint64_t>(densePacks, realRows * ceilDiv(s.cols, B));
+    denseLanes += (densePacks * p.perRow - s.cols) * realRows;
   }
-  return true;
+  return s.cols < B || double(lanes - nnz) <= 0.25 * double(nnz) + double(denseLanes);
 }
 
 // Unstructured random matrix whose rows have very different densities.
@@ -483,38 +494,39 @@ std::vector<float> unstructured(Shape s, uint32_t seed, double minDensity, doubl
 
 }  // namespace
 
-TEST(gs_unstructured_matrix_is_a_range_error) {
+TEST(gs_unbalanced_matrix_is_a_range_error) {
   const Shape s{64, 256};
-  // Plain i.i.d. 50% random: some bank of some group holds more than the densest row (the reference
-  // check confirms it for this seed).
-  std::vector<float> w = unstructured(s, 42, 0.5, 0.5);
-  CHECK(!gsDecomposable(w, s, makeGS(16)));
-  CHECK_THROWS_CODE(pack(w.data(), s.rows, s.cols, makeGS(16), DType::F32), ErrorCode::Range);
-  // Rows of very different counts (5%..40%) that all use one hot input bank: group 1 fails there.
-  std::vector<float> hot = unstructured(s, 43, 0.05, 0.4);
-  for (uint32_t r = 16; r < 32; ++r) {
+  // Plain i.i.d. 50% random rows are nearly balanced: they pack with a few percent of padding.
+  std::vector<float> iid = unstructured(s, 42, 0.5, 0.5);
+  CHECK(gsAcceptable(iid, s, makeGS(16)));
+  checkRoundTrip(iid, s, makeGS(16), DType::F32, "iid 50%");
+  // Rows of very different counts (5%..40%) would need mostly padding: not the GS pattern.
+  std::vector<float> uneven = unstructured(s, 43, 0.05, 0.4);
+  CHECK(!gsAcceptable(uneven, s, makeGS(16)));
+  std::string msg = errorText([&] { pack(uneven.data(), s.rows, s.cols, makeGS(16), DType::F32); });
+  CHECK_MSG(msg.find("pattern gs:16: the matrix does not have the pattern: packing its ") == 0, msg);
+  // One hot input bank in an otherwise sparse group forces packs that are almost all padding.
+  std::vector<float> hot(size_t(s.rows) * s.cols, 0.0f);
+  for (uint32_t r = 0; r < s.rows; ++r) {
     for (uint32_t c = 5; c < s.cols; c += 16) hot[size_t(r) * s.cols + c] = 1.0f;
   }
-  std::string msg = errorText([&] { pack(hot.data(), s.rows, s.cols, makeGS(16), DType::F32); });
-  CHECK_MSG(msg.find("pattern gs:16: group 1 (rows 16..31) has no bank-distinct pack decomposition: bank 5 holds ") ==
-                0,
-            msg);
-  CHECK_THROWS_CODE(pack(hot.data(), s.rows, s.cols, makeGS(16, 1, true), DType::F32), ErrorCode::Range);
+  CHECK(!gsAcceptable(hot, s, makeGS(16)));
+  CHECK_THROWS_CODE(pack(hot.data(), s.rows, s.cols, makeGS(16), DType::F32), ErrorCode::Range);
 }
 
-TEST(gs_packs_exactly_when_every_bank_fits) {
-  // The decomposition exists iff every bank of every group holds <= P nonzeros (König): check both
-  // directions on many random matrices with rows of very different counts.
+TEST(gs_packs_exactly_when_padding_is_within_the_limit) {
+  // Both directions of the acceptance rule on many random matrices with rows of varied counts.
   int packed = 0, refused = 0;
   for (uint32_t seed = 0; seed < 60; ++seed) {
     const Pattern p = seed % 3 == 0 ? makeGS(16) : seed % 3 == 1 ? makeGS(16, 4) : makeGS(8, 2);
     const Shape s{37, 96 + seed};
-    std::vector<float> w = unstructured(s, 100 + seed, 0.05, 0.9);
-    const bool expected = gsDecomposable(w, s, p);
+    const double spread = 0.05 + 0.6 * (seed % 10) / 10.0;  // from balanced to very uneven rows
+    std::vector<float> w = unstructured(s, 100 + seed, 0.7 - spread, 0.7);
+    const bool expected = gsAcceptable(w, s, p);
     std::string what = patternToString(p) + " seed " + std::to_string(seed);
     try {
       PackedMatrix m = pack(w.data(), s.rows, s.cols, p, DType::F32);
-      CHECK_MSG(expected, what + ": packed a matrix without a decomposition");
+      CHECK_MSG(expected, what + ": packed a matrix that needs too much padding");
       checkRoundTrip(w, s, p, DType::F32, what);
       ++packed;
     } catch (const Error& e) {
@@ -522,7 +534,7 @@ TEST(gs_packs_exactly_when_every_bank_fits) {
       ++refused;
     }
   }
-  CHECK(packed > 5 && refused > 5);
+  CHECK_MSG(packed > 5 && refused > 5, "packed " + std::to_string(packed) + ", refused " + std::to_string(refused));
 }
 
 TEST(gs_dense_matrix_has_no_padding) {

@@ -85,17 +85,6 @@ std::string describe(float v) {
 // Smallest magnitude that floatToHalf rounds to infinity.
 constexpr float kHalfOverflow = 65520.0f;
 
-// RangeError on the first value that is not finite, or that is not finite once stored as fp16.
-void requireFiniteInput(const float* w, std::size_t count, DType dtype) {
-  for (std::size_t i = 0; i < count; ++i) {
-    float v = w[i];
-    if (std::isfinite(v) && (dtype != DType::F16 || std::fabs(v) < kHalfOverflow)) continue;
-    if (!std::isfinite(v)) fail(ErrorCode::Range, "w[" + std::to_string(i) + "]: expected a finite value, got " + describe(v));
-    fail(ErrorCode::Range,
-         "w[" + std::to_string(i) + "]: expected a value representable as fp16 (|w| <= 65504), got " + describe(v));
-  }
-}
-
 void requireFiniteValues(const ValueArray& values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     float v = values.get(i);
@@ -106,6 +95,16 @@ void requireFiniteValues(const ValueArray& values) {
 }  // namespace
 }  // namespace formats
 
+void requireStorable(const float* w, std::size_t count, DType dtype) {
+  for (std::size_t i = 0; i < count; ++i) {
+    float v = w[i];
+    if (std::isfinite(v) && (dtype != DType::F16 || std::fabs(v) < formats::kHalfOverflow)) continue;
+    if (!std::isfinite(v)) fail(ErrorCode::Range, "w[" + std::to_string(i) + "]: expected a finite value, got " + formats::describe(v));
+    fail(ErrorCode::Range,
+         "w[" + std::to_string(i) + "]: expected a value representable as fp16 (|w| <= 65504), got " + formats::describe(v));
+  }
+}
+
 PackedMatrix pack(const float* dense, uint32_t rows, uint32_t cols, const Pattern& pattern, DType dtype) {
   validatePattern(pattern);
   require(rows >= 1 && cols >= 1,
@@ -113,7 +112,7 @@ PackedMatrix pack(const float* dense, uint32_t rows, uint32_t cols, const Patter
   require(dtype == DType::F32 || dtype == DType::F16,
           "dtype: expected f32 or f16, got " + std::to_string(static_cast<int>(dtype)));
   require(dense != nullptr, "w: expected a matrix, got null");
-  formats::requireFiniteInput(dense, static_cast<std::size_t>(rows) * cols, dtype);
+  requireStorable(dense, static_cast<std::size_t>(rows) * cols, dtype);
   return formats::opsFor(pattern.kind).pack(formats::DenseInput{dense, rows, cols, pattern, dtype});
 }
 
@@ -128,8 +127,9 @@ void validate(const PackedMatrix& m) {
   } catch (const Error& e) {
     fail(ErrorCode::Corrupt, std::string("pattern: ") + e.what());
   }
-  requireValid(m.rows >= 1 && m.cols >= 1, "shape: expected rows >= 1 and cols >= 1, got " + std::to_string(m.rows) +
-                                                "x" + std::to_string(m.cols));
+  // The same bounds the addon puts on shapes from JS (dimensions fit an int32).
+  requireValid(m.rows >= 1 && m.cols >= 1 && m.rows <= INT32_MAX && m.cols <= INT32_MAX,
+               "shape: expected rows and cols in 1..2147483647, got " + std::to_string(m.rows) + "x" + std::to_string(m.cols));
   requireValid(m.dtype() == DType::F32 || m.dtype() == DType::F16,
                "dtype: expected f32 or f16, got " + std::to_string(static_cast<int>(m.dtype())));
   formats::opsFor(m.pattern.kind).validate(m);

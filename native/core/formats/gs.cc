@@ -39,7 +39,7 @@ std::vector<uint32_t> groupRowOrder(const DenseInput& in, const std::vector<uint
   return order;
 }
 
-// Lanes of all packs: every group needs max_r ceil(k_r / E) packs of B lanes.
+// Lanes the rows alone need (max_r ceil(k_r / E) packs of B lanes per group): a reserve() hint.
 uint64_t totalLanes(const Pattern& p, const std::vector<uint32_t>& order, const std::vector<uint32_t>& count) {
   uint64_t lanes = 0;
   for (std::size_t g0 = 0; g0 < order.size(); g0 += p.groupRows()) {
@@ -78,15 +78,30 @@ void gatherGroup(const DenseInput& in, const std::vector<uint32_t>& order, const
   }
 }
 
-[[noreturn]] void failNoDecomposition(const DenseInput& in, uint64_t g, const GsBankOverflow& why) {
-  const uint64_t R = in.pattern.groupRows();
-  const uint64_t last = std::min<uint64_t>((g + 1) * R, in.rows) - 1;
-  fail(ErrorCode::Range, "pattern " + patternToString(in.pattern) + ": group " + std::to_string(g) + " (rows " +
-                             std::to_string(g * R) + ".." + std::to_string(last) +
-                             (in.pattern.permute ? " in nonzero-count order" : "") +
-                             ") has no bank-distinct pack decomposition: bank " + std::to_string(why.bank) + " holds " +
-                             std::to_string(why.count) + " nonzeros but its rows need only " +
-                             std::to_string(why.packs) + " packs");
+// A matrix has the GS pattern when its groups are balanced: the packs that hold each group need few
+// padding lanes in its real rows. Allowed: a share of the nonzeros, plus the padding the shape alone
+// forces (what a fully dense matrix of this shape needs: cols not a multiple of E or of B). With
+// cols < B the structure degenerates (banks are waived) and any matrix packs. Our pruner's output,
+// dense matrices and models GS-pruned elsewhere stay under the limit; rows or banks of very
+// different counts do not.
+constexpr double kMaxPaddingShare = 0.25;  // padding lanes in real rows / nonzeros, beyond the shape's
+
+// Padding lanes a fully dense group of `realRows` rows needs.
+uint64_t shapePadding(const Pattern& p, uint32_t cols, uint64_t realRows) {
+  uint64_t packs = ceilDiv(cols, p.perRow);
+  if (cols >= p.banks) packs = std::max(packs, realRows * ceilDiv(cols, p.banks));
+  return (packs * p.perRow - cols) * realRows;
+}
+
+void requireBalanced(const DenseInput& in, uint64_t paddingLanes, uint64_t shapeLanes, uint64_t nonzeros) {
+  const double limit = kMaxPaddingShare * static_cast<double>(nonzeros) + static_cast<double>(shapeLanes);
+  if (in.cols < in.pattern.banks || static_cast<double>(paddingLanes) <= limit) return;
+  fail(ErrorCode::Range, "pattern " + patternToString(in.pattern) + ": the matrix does not have the pattern: packing its " +
+                             std::to_string(nonzeros) + " nonzeros into bank-distinct packs needs " +
+                             std::to_string(paddingLanes) + " padding lanes, expected at most " +
+                             std::to_string(static_cast<uint64_t>(limit)) +
+                             " (rows or banks of a group hold very different counts); " +
+                             "pass { sparsity } to prune it to the pattern instead");
 }
 
 // Copies the lanes into the typed arrays: one loop per (value type, index type), no per-lane dispatch.
@@ -121,12 +136,18 @@ PackedMatrix packGS(const DenseInput& in) {
   lanes.reserve(totalLanes(p, order, count));
   PackedMatrix m = emptyLike(in);
   m.ptr.assign(1, 0);
+  uint64_t nonzeros = 0, realLanes = 0, shapeLanes = 0;
   for (uint64_t g = 0; g < groups; ++g) {
     gatherGroup(in, order, count, g, entries, rowStart);
-    GsBankOverflow why;
-    if (!decomposer.decompose(GsGroupRows{entries.data(), rowStart.data()}, lanes, why)) failNoDecomposition(in, g, why);
+    const uint64_t packs = decomposer.decompose(GsGroupRows{entries.data(), rowStart.data()}, lanes);
+    uint32_t realRows = 0;
+    for (uint32_t r = 0; r < p.groupRows(); ++r) realRows += order[g * p.groupRows() + r] != PackedMatrix::kNoRow;
+    realLanes += packs * p.perRow * realRows;
+    shapeLanes += shapePadding(p, in.cols, realRows);
+    nonzeros += rowStart.back();
     m.ptr.push_back(toPtrValue(lanes.size() / p.banks, "gs pack count"));
   }
+  requireBalanced(in, realLanes - nonzeros, shapeLanes, nonzeros);
   storeLanes(lanes, in.dtype, indexWidthFor(in.cols), m);
   if (p.permute) m.rowIds = std::move(order);
   return m;

@@ -13,39 +13,32 @@ namespace formats {
 GsDecomposer::GsDecomposer(uint32_t banks, uint32_t perRow, uint32_t cols)
     : B_(banks), E_(perRow), R_(banks / perRow), eShift_(static_cast<uint32_t>(__builtin_ctz(perRow))), cols_(cols) {}
 
-bool GsDecomposer::decompose(const GsGroupRows& group, std::vector<GsLane>& out, GsBankOverflow& why) {
+uint64_t GsDecomposer::decompose(const GsGroupRows& group, std::vector<GsLane>& out) {
   packs_.clear();
   const uint64_t packs = packsNeeded(group);
-  if (packs == 0) return true;
+  if (packs == 0) return 0;
   if (cols_ < B_) {
     // Fewer banks exist than lanes: bank distinctness is waived.
     placeInColumnOrder(group, packs);
   } else {
-    if (!banksFit(group, packs, why)) return false;
     buildRegularGraph(group, packs);
     peelMatchings(packs);
   }
   appendByImportance(out);
-  return true;
-}
-
-uint64_t GsDecomposer::packsNeeded(const GsGroupRows& group) const {
-  uint64_t packs = 0;
-  for (uint32_t r = 0; r < R_; ++r) packs = std::max(packs, ceilDiv(group.rowStart[r + 1] - group.rowStart[r], E_));
   return packs;
 }
 
-// The Hall condition: every bank holds at most `packs` nonzeros.
-bool GsDecomposer::banksFit(const GsGroupRows& group, uint64_t packs, GsBankOverflow& why) {
-  std::vector<uint64_t> perBank(B_, 0);
-  for (uint32_t i = group.rowStart[0]; i < group.rowStart[R_]; ++i) ++perBank[group.entries[i].col & (B_ - 1)];
-  for (uint32_t b = 0; b < B_; ++b) {
-    if (perBank[b] > packs) {
-      why = GsBankOverflow{b, perBank[b], packs};
-      return false;
-    }
+// The fewest packs that hold the group: every row slot and (when banks apply) every bank has
+// degree <= P, which by König's theorem is also enough.
+uint64_t GsDecomposer::packsNeeded(const GsGroupRows& group) const {
+  uint64_t packs = 0;
+  for (uint32_t r = 0; r < R_; ++r) packs = std::max(packs, ceilDiv(group.rowStart[r + 1] - group.rowStart[r], E_));
+  if (cols_ >= B_) {
+    std::vector<uint64_t> perBank(B_, 0);
+    for (uint32_t i = group.rowStart[0]; i < group.rowStart[R_]; ++i) ++perBank[group.entries[i].col & (B_ - 1)];
+    packs = std::max(packs, *std::max_element(perBank.begin(), perBank.end()));
   }
-  return true;
+  return packs;
 }
 
 // Pack p takes nonzeros p*E .. p*E+E-1 of every row; missing ones are value 0 at column 0.

@@ -19,35 +19,26 @@ struct GsGroupRows {
   const uint32_t* rowStart;  // R + 1 offsets
 };
 
-// Why a group has no bank-distinct decomposition: `bank` holds `count` nonzeros, more than the
-// `packs` its rows need.
-struct GsBankOverflow {
-  uint32_t bank = 0;
-  uint64_t count = 0;
-  uint64_t packs = 0;
-};
-
-// Finds the packs of GS groups (GS-PATTERNS.md): P = max_r ceil(k_r / E) packs of B lanes, lanes
+// Finds the packs of GS groups (GS-PATTERNS.md): the fewest packs P of B lanes (P = the larger of
+// max_r ceil(k_r / E) and, when cols >= B, the largest bank count), lanes
 // [r*E, r*E + E) of every pack holding E nonzeros (or value-0 padding) of group row r, and, when
 // cols >= B, the B lanes of a pack in B distinct banks (bank = column mod B). Packs come out ordered
 // by descending L1 norm, so a prefix of a group's packs is a valid sparser level.
 //
 // With cols >= B this is an edge colouring of a bipartite multigraph: each row is split into E row
 // slots of degree <= P, padding edges make the (row slot x bank) graph P-regular, and König's theorem
-// gives P perfect matchings, found Birkhoff-von-Neumann style on a B x B count matrix. The Hall
-// condition (every bank holds <= P nonzeros) is therefore necessary and sufficient.
+// gives P perfect matchings, found Birkhoff-von-Neumann style on a B x B count matrix. So every group
+// decomposes; how much padding it needs is what says whether a matrix has the pattern (gs.cc).
 // Keeps its scratch buffers between groups; not thread-safe.
 class GsDecomposer {
  public:
   GsDecomposer(uint32_t banks, uint32_t perRow, uint32_t cols);
 
-  // Appends the group's packs (B lanes each) to `out`. Returns false and fills `why` when a bank
-  // holds more nonzeros than the packs the rows need (only possible when cols >= B).
-  bool decompose(const GsGroupRows& group, std::vector<GsLane>& out, GsBankOverflow& why);
+  // Appends the group's packs (B lanes each) to `out`; returns how many.
+  uint64_t decompose(const GsGroupRows& group, std::vector<GsLane>& out);
 
  private:
   uint64_t packsNeeded(const GsGroupRows& group) const;
-  bool banksFit(const GsGroupRows& group, uint64_t packs, GsBankOverflow& why);
   void placeInColumnOrder(const GsGroupRows& group, uint64_t packs);
   void buildRegularGraph(const GsGroupRows& group, uint64_t packs);
   void addPadding(uint64_t packs);

@@ -104,7 +104,7 @@ std::string numberText(double v) {
   return os.str();
 }
 
-void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity) {
+void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity, DType dtype) {
   validatePattern(pattern);
   require(std::isfinite(sparsity) && sparsity >= 0.0 && sparsity < 1.0,
           "sparsity: expected a number in [0, 1), got " + numberText(sparsity));
@@ -114,9 +114,7 @@ void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern&
   // Ranking keys carry a 32-bit item index.
   require(n <= UINT32_MAX, "rows*cols: expected at most 4294967295 weights, got " + std::to_string(n));
   require(w != nullptr, "w: expected rows*cols weights, got none");
-  for (uint64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(w[i])) fail(ErrorCode::Range, "w[" + std::to_string(i) + "]: expected a finite number, got " + numberText(w[i]));
-  }
+  requireStorable(w, n, dtype);
 }
 
 }  // namespace
@@ -124,7 +122,7 @@ void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern&
 PackedMatrix pruneAndPack(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity,
                           DType dtype) {
   using namespace prune_detail;
-  checkArguments(w, rows, cols, pattern, sparsity);
+  checkArguments(w, rows, cols, pattern, sparsity, dtype);
   if (pattern.kind == Kind::GS) {
     PackedMatrix m = pruneGs(w, rows, cols, pattern, sparsity, dtype);
 #ifndef NDEBUG

@@ -45,6 +45,9 @@ struct PackedMatrix {
 // pack decomposition). Non-finite values are a RangeError.
 PackedMatrix pack(const float* dense, uint32_t rows, uint32_t cols, const Pattern& pattern, DType dtype);
 
+// RangeError naming the first weight that is not finite, or not finite once stored as `dtype`.
+void requireStorable(const float* w, std::size_t count, DType dtype);
+
 // Writes the rows*cols dense matrix (every entry written).
 void toDense(const PackedMatrix& m, float* out);
 
