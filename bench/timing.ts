@@ -1,6 +1,7 @@
 // Interleaved timing: the peers of one group (our sparse formats, our dense, ORT dense) take turns in
 // every repeat, in a rotating order, so machine noise (other tenants, turbo, thermal) hits them alike
 // and the ratios computed from one run are fair.
+import { quantile } from '../lib/profile/measure.js';
 
 /** A contender: one call of fn is one Y = X · Wᵀ. It may return a promise (awaited inside the timing). */
 export interface Peer {
@@ -58,25 +59,14 @@ async function timeLoop(fn: () => unknown, inner: number): Promise<number> {
   return (now() - t0) / inner;
 }
 
-/** Percentile q in [0, 1] of sorted values, linear interpolation. */
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * (pos - lo);
-}
-
 export function summarize(samples: readonly number[], inner: number): Stats {
   const s = [...samples].sort((a, b) => a - b);
   return {
     n: s.length,
     inner,
-    median: percentile(s, 0.5),
-    p10: percentile(s, 0.1),
-    p90: percentile(s, 0.9),
+    median: quantile(s, 0.5),
+    p10: quantile(s, 0.1),
+    p90: quantile(s, 0.9),
     min: s[0] ?? Number.NaN,
     max: s[s.length - 1] ?? Number.NaN,
   };
@@ -122,5 +112,5 @@ export async function immediateHopUs(count = 200): Promise<number> {
     s.push((now() - t0) * 1000);
   }
   s.sort((a, b) => a - b);
-  return percentile(s, 0.5);
+  return quantile(s, 0.5);
 }

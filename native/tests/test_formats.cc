@@ -591,7 +591,7 @@ TEST(gs_pack_prefix_is_a_sparser_level) {
   checkGsInvariants(m, "gs:16 prefix");
 }
 
-TEST(gs_pack_4096_square_half_dense_is_fast) {
+TEST(gs_pack_4096_square_half_dense) {
   const Shape s{4096, 4096};
   const Pattern p = makeGS(16);
   std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, 3), w(values.size(), 0.0f);
@@ -621,7 +621,7 @@ TEST(gs_pack_4096_square_half_dense_is_fast) {
   std::printf("     4096x4096 gs:16 at density %.3f: pack %.0f ms cpu (%.0f ms wall), validate %.0f ms cpu\n",
               double(m.nonzeros()) / w.size(), best * 1e3, bestWall * 1e3, (cpuSeconds() - c0) * 1e3);
   CHECK(m.nonzeros() > w.size() * 0.45);
-  CHECK_MSG(best < 0.5, std::to_string(best) + " s");
+  // Speed is the microbench's business (no timing assertions in tests); this prints it for the log.
 }
 
 // ---- validate catches corruption -----------------------------------------------------------------
