@@ -18,7 +18,7 @@
       "target_name": "gsparse_avx512",
       "type": "static_library",
       "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
-      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c"]
+      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"]
     },
     {
       "target_name": "gsparse",

@@ -4,10 +4,13 @@
 // (random masking does not give the bank-balanced GS structure). Reports the median of repeats:
 //   GF/s dense-eq = 2*rows*cols*batch / time   (speed as seen by the caller, comparable across formats)
 //   GF/s nnz      = 2*nnz*batch / time          (useful work rate of the kernel)
-// Usage: gsparse_microbench [--quick]   (--quick: fewer repeats; the whole run stays under 30 s)
+// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16]
+//   --quick: fewer repeats; the whole run stays under 30 s. --batches / --only: pick batches / formats
+//   (e.g. to find the GS gather/broadcast crossover with GSPARSE_GS_GATHER_MAX_BATCH).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <random>
@@ -70,6 +73,7 @@ std::vector<Bench> buildMatrices() {
   Pattern p;
   p.kind = Kind::Dense;
   out.push_back({"dense", pack(base.data(), kRows, kCols, p, DType::F32)});
+  out.push_back({"dense-f16", pack(base.data(), kRows, kCols, p, DType::F16)});
 
   std::vector<float> w = base;
   maskBlocks(w, 1, 1, kSparsity, 1);
@@ -126,10 +130,22 @@ double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxRe
 
 int main(int argc, char** argv) {
   bool quick = false;
+  std::vector<std::size_t> batches{1, 64};
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
+      batches.clear();
+      for (const char* s = argv[++i]; *s;) {
+        char* end = nullptr;
+        const unsigned long b = std::strtoul(s, &end, 10);
+        if (end == s || b == 0) break;
+        batches.push_back(b);
+        s = *end == ',' ? end + 1 : end;
+      }
+    } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = "," + std::string(argv[++i]) + ",";
     else {
-      std::fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16]\n", argv[0]);
       return 2;
     }
   }
@@ -140,8 +156,9 @@ int main(int argc, char** argv) {
               isaName(activeIsa()), isaName(detectedIsa()), threads(), setupS);
   std::printf("%-10s %5s %9s %10s %12s %9s %9s\n", "format", "batch", "sparsity", "ms(med)", "GF/s dense-eq",
               "GF/s nnz", "MB");
-  for (std::size_t batch : {std::size_t{1}, std::size_t{64}})
+  for (std::size_t batch : batches)
     for (const auto& b : benches) {
+      if (!only.empty() && only.find("," + b.name + ",") == std::string::npos) continue;
       const double ms = quick ? medianMs(b.w, batch, 3, 5, 0.1) : medianMs(b.w, batch, 5, 50, 0.6);
       const double nnz = static_cast<double>(b.w.nonzeros());
       const double denseFlops = 2.0 * kRows * kCols * batch, nnzFlops = 2.0 * nnz * batch;

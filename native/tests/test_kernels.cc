@@ -28,7 +28,7 @@ struct Shape {
   uint32_t rows, cols;
 };
 const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}};
-const std::size_t kBatches[] = {1, 3, 33};
+const std::size_t kBatches[] = {1, 2, 3, 33};  // 2: GS small-batch gather kernel; 3+: X^T tiles
 
 struct EpilogueCase {
   const char* name;
@@ -325,6 +325,28 @@ TEST(large_batch_and_thread_counts) {
     }
   }
   setThreads(hardwareThreads());
+}
+
+// Dense and channel (the packed SGEMM / GEMV paths): batches 64 and 300 (odd tile count, two passes),
+// K spanning several K blocks with a remainder, rows not a multiple of the micro-kernels' row blocks.
+TEST(dense_sgemm_shapes) {
+  const Shape shapes[] = {{29, 1100}, {130, 257}, {13, 600}};
+  for (const FormatCase& f : kFormats) {
+    if (f.pattern.kind != Kind::Dense && f.pattern.kind != Kind::Channel) continue;
+    uint32_t seed = 500;
+    for (DType dtype : {DType::F32, DType::F16})
+      for (const Shape& s : shapes) {
+        const auto variants = f.matrices(f.pattern, s, seed++);
+        PackedMatrix pm = pack(variants[0].data(), s.rows, s.cols, f.pattern, dtype);
+        std::vector<float> dense(std::size_t{s.rows} * s.cols);
+        toDense(pm, dense.data());
+        for (std::size_t batch : {std::size_t{1}, std::size_t{2}, std::size_t{64}, std::size_t{300}}) {
+          const std::string label = std::string(f.name) + (dtype == DType::F16 ? " f16 " : " f32 ") +
+                                    std::to_string(s.rows) + "x" + std::to_string(s.cols);
+          CHECK_MSG(checkMatmul(pm, dense, s, batch, seed++, label) == 0, label);
+        }
+      }
+  }
 }
 
 // NaN in x propagates through every format (IEEE), including through relu.

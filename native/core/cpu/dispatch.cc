@@ -24,6 +24,9 @@ constexpr KernelEntry kKernels[] = {
     {Kind::Block, Isa::Scalar, cpu::spmmBlock},     {Kind::NM, Isa::Scalar, cpu::spmmNM},
     {Kind::GS, Isa::Scalar, cpu::spmmGS},           {Kind::GS, Isa::Avx2, cpu::spmmGSAvx2},
     {Kind::GS, Isa::Avx512, cpu::spmmGSAvx512},     {Kind::Channel, Isa::Scalar, cpu::spmmChannel},
+    {Kind::Csr, Isa::Avx2, cpu::spmmCsrAvx2},       {Kind::Csr, Isa::Avx512, cpu::spmmCsrAvx512},
+    {Kind::NM, Isa::Avx2, cpu::spmmNMAvx2},         {Kind::NM, Isa::Avx512, cpu::spmmNMAvx512},
+    {Kind::Block, Isa::Avx2, cpu::spmmBlockAvx2},   {Kind::Block, Isa::Avx512, cpu::spmmBlockAvx512},
 };
 
 KernelFn pickKernel(Kind kind, Isa isa) {

@@ -1,5 +1,6 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
+#include "nm_block_simd.h"
 #include "spmm_common.h"
 
 namespace gsparse {
@@ -62,6 +63,42 @@ void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulA
 void spmmBlock(const PackedMatrix& w, const MatmulArgs& a) {
   withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { blockTyped(w, val, idx, a); }); });
 }
+
+namespace {
+
+using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
+using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
+                              std::size_t, std::size_t, std::size_t);
+
+// SIMD block driver (4 x 1 blocks; other shapes run the portable kernel).
+void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
+  if (w.pattern.blockRows != 4 || w.pattern.blockCols != 1 || w.indices.width() < 2) return spmmBlock(w, a);
+  SparseSimdArgs s;
+  s.values = w.values.rawData();
+  s.f16 = w.dtype() == DType::F16;
+  s.indices = w.indices.rawData();
+  s.indexWidth = w.indices.width();
+  s.ptr = w.ptr.data();
+  s.R = 4;
+  s.C = 1;
+  s.rows = w.rows;
+  s.cols = w.cols;
+  s.bias = a.bias;
+  s.activation = static_cast<int>(a.activation);
+  s.y = a.y;
+  const std::size_t blockRows = (w.rows + 3) / 4;
+  runKernel(
+      a, w.cols, w.cols, blockRows, workPrefix(w.ptr, 4, 32),
+      [&](std::size_t b0, std::size_t b1, const XView& xv) { vec(s, xv.vec(), b0, b1); },
+      [&](std::size_t b0, std::size_t b1, const XView& xv) {
+        tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
+      });
+}
+
+}  // namespace
+
+void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a) { blockSimd(w, a, blockVecAvx512, blockTilesAvx512); }
+void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a) { blockSimd(w, a, blockVecAvx2, blockTilesAvx2); }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -10,6 +10,11 @@ std::vector<uint64_t> workPrefix(const std::vector<uint32_t>& ptr, uint64_t perI
   return prefix;
 }
 
+XView& threadXView() {
+  thread_local XView xv;
+  return xv;
+}
+
 std::vector<uint64_t> uniformPrefix(std::size_t units, uint64_t perUnit) {
   std::vector<uint64_t> prefix(units + 1);
   for (std::size_t u = 0; u <= units; ++u) prefix[u] = u * perUnit;

@@ -1,5 +1,9 @@
 // Dense Y = X W^T (+ epilogue): the baseline, and the kept rows of the channel format.
-// Blocked loops the compiler vectorizes; a packed SGEMM replaces them in a later issue.
+// AVX-512 / AVX2 machines run the packed, register-blocked kernels of spmm_dense_avx*.cc (threads
+// split W's rows; X^T tiles, the epilogue and the row mapping are prepared and applied here); the
+// blocked loops below are the portable fallback.
+#include "gsparse/hardware.h"
+#include "sgemm_blocking.h"
 #include "spmm_common.h"
 
 namespace gsparse {
@@ -59,10 +63,65 @@ void denseRowsTyped(const V* w, std::size_t nRows, std::size_t cols, const uint3
       });
 }
 
+// The ISA kernels write raw sums; bias + activation are applied to the chunk's outputs right after,
+// while they are still in cache.
+void denseRowsIsa(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
+                  std::size_t yRows, const MatmulArgs& a, bool avx512) {
+  using Fn = void (*)(const DenseGemmArgs&, std::size_t, std::size_t);
+  const Fn gemv = avx512 ? denseGemvAvx512 : denseGemvAvx2;
+  const Fn tiles = avx512 ? denseTilesAvx512 : denseTilesAvx2;
+  const std::size_t mr = avx512 ? 12 : 6;  // the micro-kernels' row blocks
+  const Epilogue epi(a);
+  const bool applyEpi = a.bias || a.activation != Activation::None;
+  DenseGemmArgs g;
+  g.w = values.rawData();
+  g.f16 = values.dtype() == DType::F16;
+  g.cols = cols;
+  g.rowIds = rowIds;
+  g.yRows = yRows;
+  g.y = a.y;
+  auto finish = [&](std::size_t r0, std::size_t r1, std::size_t b0, std::size_t nb) {
+    if (!applyEpi) return;
+    for (std::size_t b = b0; b < b0 + nb; ++b) {
+      float* yb = a.y + b * yRows;
+      for (std::size_t r = r0; r < r1; ++r) {
+        const uint32_t row = rowIds ? rowIds[r] : static_cast<uint32_t>(r);
+        yb[row] = epi(yb[row], row);
+      }
+    }
+  };
+  const std::size_t units = (nRows + mr - 1) / mr;
+  const auto prefix = uniformPrefix(units, mr * (cols + 16));
+  runKernel(
+      a, cols, cols, units, prefix,
+      [&](std::size_t u0, std::size_t u1, const XView& xv) {
+        DenseGemmArgs ga = g;
+        ga.x = xv.vec();
+        const std::size_t r0 = u0 * mr, r1 = std::min(nRows, u1 * mr);
+        gemv(ga, r0, r1);
+        finish(r0, r1, 0, 1);
+      },
+      [&](std::size_t u0, std::size_t u1, const XView& xv) {
+        DenseGemmArgs ga = g;
+        ga.xt = xv.tile(0);
+        ga.tiles = xv.tiles;
+        ga.b0 = xv.b0;
+        ga.batch = xv.batch;
+        const std::size_t r0 = u0 * mr, r1 = std::min(nRows, u1 * mr);
+        tiles(ga, r0, r1);
+        finish(r0, r1, xv.b0, xv.batch);
+      });
+}
+
 }  // namespace
 
 void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
                std::size_t yRows, const MatmulArgs& a) {
+  const Isa isa = activeIsa();
+  if (isa != Isa::Scalar && nRows > 0 && cols > 0) {
+    denseRowsIsa(values, nRows, cols, rowIds, yRows, a, isa == Isa::Avx512);
+    return;
+  }
   withValues(values, [&](auto w) { denseRowsTyped(w, nRows, cols, rowIds, yRows, a); });
 }
 

@@ -1,5 +1,6 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
+#include "nm_block_simd.h"
 #include "spmm_common.h"
 
 namespace gsparse {
@@ -63,6 +64,45 @@ void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
 void spmmNM(const PackedMatrix& w, const MatmulArgs& a) {
   withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { nmTyped(w, val, idx, a); }); });
 }
+
+namespace {
+
+using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
+using NmTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
+                           std::size_t, std::size_t);
+
+// SIMD N:M driver: X preparation and threading as for the portable kernel; vecLanes: batch 1 needs
+// vecLanes % n == 0 (else the portable kernel runs).
+void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn tiles, std::size_t vecLanes) {
+  const std::size_t n = w.pattern.n, m = w.pattern.m;
+  if (w.indices.width() != 1 || m > 16 || (a.batch == 1 && vecLanes % n != 0)) return spmmNM(w, a);
+  SparseSimdArgs s;
+  s.values = w.values.rawData();
+  s.f16 = w.dtype() == DType::F16;
+  s.indices = w.indices.rawData();
+  s.indexWidth = 1;
+  s.n = static_cast<uint32_t>(n);
+  s.m = static_cast<uint32_t>(m);
+  s.rows = w.rows;
+  s.cols = w.cols;
+  s.groups = (w.cols + m - 1) / m;
+  s.bias = a.bias;
+  s.activation = static_cast<int>(a.activation);
+  s.y = a.y;
+  const std::size_t perRow = s.groups * n;
+  // Rows of a batched chunk go in panels; keep chunks whole register blocks where possible.
+  runKernel(
+      a, w.cols, s.groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
+      [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); },
+      [&](std::size_t r0, std::size_t r1, const XView& xv) {
+        tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, r0, r1);
+      });
+}
+
+}  // namespace
+
+void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx512, nmTilesAvx512, 16); }
+void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx2, nmTilesAvx2, 8); }
 
 }  // namespace cpu
 }  // namespace gsparse

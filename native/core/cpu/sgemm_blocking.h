@@ -1,0 +1,40 @@
+// Interface of the ISA-specific dense kernels (spmm_dense_avx2.cc, spmm_dense_avx512.cc), used by
+// spmm_dense.cc for the dense format and the kept rows of the channel format.
+// Deliberately free of std containers and inline library code: those files are compiled with
+// -mavx2/-mavx512*, and an inline function emitted there could be the copy the linker keeps for
+// the generic code (see gs_gather.h). Threading, X preparation and the epilogue stay generic.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace gsparse {
+namespace cpu {
+
+// One dense matmul Y = X W^T, seen by the ISA kernels. They write the raw sums (no bias/activation)
+// to y[(b0 + b) * yRows + rowOf(i)], rowOf(i) = rowIds ? rowIds[i] : i, for the rows they are given.
+struct DenseGemmArgs {
+  const void* w = nullptr;  // [rows, cols] row-major, fp32 or fp16 (f16 true)
+  bool f16 = false;
+  std::size_t cols = 0;
+  const uint32_t* rowIds = nullptr;
+  std::size_t yRows = 0;
+  float* y = nullptr;
+  // batch 1: x [cols]
+  const float* x = nullptr;
+  // batch > 1: X^T tiles, tile t at xt + t * cols * 16, element [c * 16 + j] = x[b0 + 16 t + j][c]
+  // (zero for batch rows past `batch`); 64-byte aligned.
+  const float* xt = nullptr;
+  std::size_t tiles = 0, b0 = 0, batch = 0;
+};
+
+// Packing and register blocking shared by the ISA kernels.
+constexpr std::size_t kGemmKc = 256;  // K block: the packed W block (MR x Kc fp32) stays in L1
+
+// Raw sums of rows [r0, r1): batch 1 (GEMV, W streamed once) or X^T tiles (register-blocked SGEMM).
+void denseGemvAvx512(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+void denseTilesAvx512(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+void denseGemvAvx2(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+void denseTilesAvx2(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,129 @@
+// AVX2+FMA N:M and block (4 x 1) kernels: batch 1 (gathers; values streamed once) and batched
+// (broadcast-FMA over transposed batch tiles, bodies in nm_block_simd.inc).
+// Only intrinsics and plain code here (see nm_block_simd.h for why).
+#include <immintrin.h>
+#include <math.h>
+
+#include "nm_block_simd.h"
+
+namespace gsparse {
+namespace cpu {
+
+namespace {
+
+struct VT {
+  using V = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+};
+
+constexpr int kRB = 3;                      // 3 rows x 4 vectors = 12 accumulators
+constexpr std::size_t kTilesPerGroup = 2;   // 32 batch rows per register block
+constexpr std::size_t kBlockTilesPerGroup = 1;
+
+}  // namespace
+
+#include "nm_block_simd.inc"
+
+namespace {
+
+inline __m256 loadW8(const float* v) { return _mm256_loadu_ps(v); }
+inline __m256 loadW8(const uint16_t* v) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v))); }
+inline float loadW1(const float* v) { return *v; }
+inline float loadW1(const uint16_t* v) { return _cvtsh_ss(*v); }
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+template <class T>
+void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
+  const std::size_t n = a.n, m = a.m, perRow = a.groups * n;
+  const T* val = static_cast<const T*>(a.values);
+  const uint8_t* idxAll = static_cast<const uint8_t*>(a.indices);
+  alignas(32) int pat[8];
+  for (int l = 0; l < 8; ++l) pat[l] = static_cast<int>((l / n) * m);
+  const __m256i patv = _mm256_load_si256(reinterpret_cast<const __m256i*>(pat));
+  for (std::size_t r = r0; r < r1; ++r) {
+    const T* w = val + r * perRow;
+    const uint8_t* idx = idxAll + r * perRow;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    std::size_t k = 0;
+    for (; k + 16 <= perRow; k += 16) {
+      const __m256i b0 = _mm256_add_epi32(patv, _mm256_set1_epi32(static_cast<int>((k / n) * m)));
+      const __m256i b1 = _mm256_add_epi32(patv, _mm256_set1_epi32(static_cast<int>(((k + 8) / n) * m)));
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k));
+      const __m256i i0 = _mm256_add_epi32(b0, _mm256_cvtepu8_epi32(raw));
+      const __m256i i1 = _mm256_add_epi32(b1, _mm256_cvtepu8_epi32(_mm_srli_si128(raw, 8)));
+      acc0 = _mm256_fmadd_ps(loadW8(w + k), _mm256_i32gather_ps(x, i0, 4), acc0);
+      acc1 = _mm256_fmadd_ps(loadW8(w + k + 8), _mm256_i32gather_ps(x, i1, 4), acc1);
+    }
+    float s = hsum(_mm256_add_ps(acc0, acc1));
+    for (; k < perRow; ++k) s += loadW1(w + k) * x[(k / n) * m + idx[k]];
+    a.y[r] = applyAct(s, a, r);
+  }
+}
+
+template <class T, class I>
+void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
+  const T* val = static_cast<const T*>(a.values);
+  const I* idx = static_cast<const I*>(a.indices);
+  for (std::size_t br = br0; br < br1; ++br) {
+    const std::size_t k0 = a.ptr[br], k1 = a.ptr[br + 1];
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    std::size_t k = k0;
+    for (; k + 4 <= k1; k += 4) {
+      const __m256 x0 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 1]]), _mm_set1_ps(x[idx[k]]));
+      const __m256 x1 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 3]]), _mm_set1_ps(x[idx[k + 2]]));
+      acc0 = _mm256_fmadd_ps(loadW8(val + k * 4), x0, acc0);
+      acc1 = _mm256_fmadd_ps(loadW8(val + k * 4 + 8), x1, acc1);
+    }
+    const __m256 s8 = _mm256_add_ps(acc0, acc1);
+    const __m128 s4v = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    alignas(16) float s[4];
+    _mm_store_ps(s, s4v);
+    for (; k < k1; ++k) {
+      const float xv = x[idx[k]];
+      for (int i = 0; i < 4; ++i) s[i] += loadW1(val + k * 4 + i) * xv;
+    }
+    for (std::size_t i = 0; i < 4; ++i)
+      if (br * 4 + i < a.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
+  }
+}
+
+}  // namespace
+
+void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
+  if (a.f16) nmVecT<uint16_t>(a, x, r0, r1);
+  else nmVecT<float>(a, x, r0, r1);
+}
+
+void nmTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
+                 std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1) {
+  nmTilesImpl(a, xt, tileStride, tiles, batch, b0, r0, r1);
+}
+
+void blockVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
+  if (a.f16) {
+    if (a.indexWidth == 2) blockVecT<uint16_t, uint16_t>(a, x, br0, br1);
+    else blockVecT<uint16_t, uint32_t>(a, x, br0, br1);
+  } else {
+    if (a.indexWidth == 2) blockVecT<float, uint16_t>(a, x, br0, br1);
+    else blockVecT<float, uint32_t>(a, x, br0, br1);
+  }
+}
+
+void blockTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
+                    std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1) {
+  blockTilesImpl(a, xt, tileStride, tiles, batch, b0, br0, br1);
+}
+
+}  // namespace cpu
+}  // namespace gsparse
