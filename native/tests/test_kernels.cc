@@ -327,6 +327,35 @@ TEST(large_batch_and_thread_counts) {
   setThreads(hardwareThreads());
 }
 
+// Batches of >= 4 X^T tiles (the AVX-512 GS column-blocked kernel and its per-matrix cache), both
+// dtypes, K over several 256-column blocks with a remainder; then a copy of the matrix given other
+// values (same structure) must not reuse the original's cache, and the original must stay right.
+TEST(batched_gs_and_sparse_many_tiles) {
+  uint32_t seed = 500;
+  for (const auto& f : kFormats) {
+    if (f.pattern.kind == Kind::Dense) continue;
+    for (DType dtype : {DType::F32, DType::F16})
+      for (const Shape& s : {Shape{200, 777}, Shape{64, 1025}, Shape{37, 70}}) {
+        const auto variants = f.matrices(f.pattern, s, seed++);
+        const std::string label = std::string(f.name) + (dtype == DType::F16 ? " f16 " : " f32 ") +
+                                  std::to_string(s.rows) + "x" + std::to_string(s.cols);
+        PackedMatrix pm = pack(variants.back().data(), s.rows, s.cols, f.pattern, dtype);
+        std::vector<float> dense(std::size_t{s.rows} * s.cols);
+        toDense(pm, dense.data());
+        for (std::size_t batch : {64, 80})
+          CHECK_MSG(checkMatmul(pm, dense, s, batch, seed++, label) == 0, label);
+        std::vector<float> doubled = variants.back();
+        for (float& v : doubled) v *= 2.0f;
+        PackedMatrix copy = pm;
+        copy.values = pack(doubled.data(), s.rows, s.cols, f.pattern, dtype).values;
+        std::vector<float> dense2(dense.size());
+        toDense(copy, dense2.data());
+        CHECK_MSG(checkMatmul(copy, dense2, s, 64, seed++, label + " copy") == 0, label + " copy");
+        CHECK_MSG(checkMatmul(pm, dense, s, 64, seed++, label + " again") == 0, label + " again");
+      }
+  }
+}
+
 // Dense and channel (the packed SGEMM / GEMV paths): batches 64 and 300 (odd tile count, two passes),
 // K spanning several K blocks with a remainder, rows not a multiple of the micro-kernels' row blocks.
 TEST(dense_sgemm_shapes) {

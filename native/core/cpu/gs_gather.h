@@ -50,6 +50,22 @@ void gsTileMultiAvx512(const GsGatherArgs& args, std::size_t g, std::size_t nt, 
 void gsGatherBatchAvx512(const GsGatherArgs& args, std::size_t xStride, std::size_t nb, std::size_t g0,
                          std::size_t g1, float* rowSums);
 
+// Column-blocked GS copy (built in spmm_gs.cc): for group g, column block k and lane slot s of NL
+// lanes (NL = lanesPer, 8 or 4), the NL-lane packs [off[i], off[i+1]) with i = (g * nBlocks + k) *
+// slots + s; pack q holds val[q*NL+j] and xoff[q*NL+j] = column * 16 for lane
+// lane[(g * nBlocks + k) * slots * NL + s*NL + j] (lanes sorted by count to cut padding; padding:
+// value 0, a column in range).
+struct GsKBlockArgs {
+  const float* val = nullptr;
+  const uint32_t* xoff = nullptr;
+  const uint32_t* off = nullptr;
+  const uint8_t* lane = nullptr;
+  uint32_t nBlocks = 0, slots = 0, lanesPer = 8;
+};
+// acc[lane * nt*16 + h*16 + j] += sum over block k of group g of w * xt[h][col*16 + j] for the nt
+// X^T tiles xt[0..nt), every lane of the group. nt * lanesPer == 16.
+void gsTileKBlockAvx512(const GsKBlockArgs& args, std::size_t g, std::size_t k, const float* const* xt, float* acc);
+
 // CSR rows seen by the ISA kernels (spmm_csr_avx2.cc, spmm_csr_avx512.cc); indexWidth 2 or 4.
 struct CsrSimdArgs {
   const void* values = nullptr;  // fp32 or fp16 (f16 true)

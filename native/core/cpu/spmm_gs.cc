@@ -6,8 +6,12 @@
 // batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = broadcast-FMA of
 // each lane's weight over a 16-wide X^T tile row into per-lane zmm accumulators (16 lanes x 1 tile, or
 // 8 lanes x 2 tiles), groups in ~1 MiB chunks of packs with the tile loop inside a chunk; E > 1 lane
-// segments reduced after. Bias + activation applied in the store (storeTile / epi).
+// segments reduced after. AVX-512 with >= 4 tiles a pass: a cached column-blocked copy (GsKBlocked,
+// 4 lanes x 4 tiles, X^T slice per column block kept hot). Bias + activation applied in the store (storeTile / epi).
+#include <atomic>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 
 #include "gs_gather.h"
 #include "spmm_common.h"
@@ -44,12 +48,110 @@ void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t
   }
 }
 
+// Column-blocked copy of a GS matrix for the AVX-512 batched kernel (GsKBlockArgs), used when a pass
+// has >= 4 batch tiles: each lane's nonzeros bucketed by column block of kBlockCols() columns and
+// re-packed 4 lanes at a time (lanes sorted by count per block to cut padding), so a (block x 4
+// tiles) slice of X^T (256 columns: 64 KiB) stays in L1/near while a chunk of groups walks it, and
+// each weight broadcast feeds 4 FMAs. Lane accumulators live in a per-chunk buffer between blocks.
+// Measured W 4096x4096 gs:16 90% batch 64 (microbench, GSPARSE_BENCH_MIN=1, shared 2-core box):
+// 1 thread 5.25-5.5 -> 4.2-4.6 ms; 2 threads vs our dense 3.0-3.6x -> 4.0-5.0x. KB 128/512/1024
+// and 8 lanes x 2 tiles were slower; batch 256 about even. GSPARSE_GS_KBLOCK=0 turns it off (A/B).
+// Built once per matrix on first use and kept in PackedMatrix::kernelCache; `from` records the
+// arrays it was built from (a copied matrix rebuilds its own).
+std::size_t kBlockCols() {
+  static const std::size_t kb = [] {
+    const char* s = std::getenv("GSPARSE_GS_KBLOCK");
+    const long v = s ? std::atol(s) : 256L;
+    return static_cast<std::size_t>(v > 0 ? v : 0);
+  }();
+  return kb;
+}
+struct GsKBlocked {
+  const void* from[3] = {};
+  std::size_t sizes[3] = {};
+  std::vector<float> val;
+  std::vector<uint32_t> xoff, off;
+  std::vector<uint8_t> lane;
+  uint32_t nBlocks = 0, slots = 0, lanesPer = 8, kb = 0;
+  GsKBlockArgs args() const {
+    GsKBlockArgs a;
+    a.val = val.data(), a.xoff = xoff.data(), a.off = off.data(), a.lane = lane.data(), a.nBlocks = nBlocks, a.slots = slots;
+    a.lanesPer = lanesPer;
+    return a;
+  }
+};
+
+template <class V, class I>
+std::shared_ptr<const GsKBlocked> buildKBlocked(const PackedMatrix& w, const V* val, const I* idx, std::size_t KB,
+                                                std::size_t NL) {
+  auto kb = std::make_shared<GsKBlocked>();
+  kb->from[0] = w.values.rawData(), kb->from[1] = idx, kb->from[2] = w.ptr.data();
+  kb->sizes[0] = w.values.size(), kb->sizes[1] = w.indices.size(), kb->sizes[2] = w.ptr.size();
+  const std::size_t B = w.pattern.banks, groups = w.gsGroups(), nBlocks = (w.cols + KB - 1) / KB;
+  kb->nBlocks = static_cast<uint32_t>(nBlocks);
+  kb->slots = static_cast<uint32_t>(B / NL);
+  kb->lanesPer = static_cast<uint32_t>(NL);
+  kb->kb = static_cast<uint32_t>(KB);
+  std::vector<std::vector<std::pair<uint32_t, float>>> bucket(nBlocks * B);
+  kb->off.push_back(0);
+  for (std::size_t g = 0; g < groups; ++g) {
+    for (auto& b : bucket) b.clear();
+    for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
+      for (std::size_t l = 0; l < B; ++l) {
+        const float v = loadWeight(val, p * B + l);
+        if (v == 0.0f) continue;
+        const uint32_t c = static_cast<uint32_t>(idx[p * B + l]);
+        bucket[(c / KB) * B + l].emplace_back(c, v);
+      }
+    for (std::size_t k = 0; k < nBlocks; ++k) {
+      std::vector<uint8_t> order(B);
+      for (std::size_t l = 0; l < B; ++l) order[l] = static_cast<uint8_t>(l);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint8_t x, uint8_t y) { return bucket[k * B + x].size() > bucket[k * B + y].size(); });
+      kb->lane.insert(kb->lane.end(), order.begin(), order.end());
+      for (std::size_t o = 0; o < B / NL; ++o) {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < NL; ++i) n = std::max(n, bucket[k * B + order[o * NL + i]].size());
+        for (std::size_t j = 0; j < n; ++j)
+          for (std::size_t i = 0; i < NL; ++i) {
+            const auto& b = bucket[k * B + order[o * NL + i]];
+            const bool has = j < b.size();
+            kb->val.push_back(has ? b[j].second : 0.0f);
+            kb->xoff.push_back(static_cast<uint32_t>((has ? b[j].first : k * KB) * kBatchTile));
+          }
+        kb->off.push_back(static_cast<uint32_t>(kb->xoff.size() / NL));
+      }
+    }
+  }
+  return kb;
+}
+
+template <class V, class I>
+std::shared_ptr<const GsKBlocked> kBlocked(const PackedMatrix& w, const V* val, const I* idx, std::size_t KB,
+                                           std::size_t NL) {
+  auto matches = [&](const GsKBlocked* c) {
+    return c && c->kb == KB && c->lanesPer == NL && c->from[0] == w.values.rawData() && c->from[1] == static_cast<const void*>(idx) &&
+           c->from[2] == w.ptr.data() && c->sizes[0] == w.values.size() && c->sizes[1] == w.indices.size() &&
+           c->sizes[2] == w.ptr.size();
+  };
+  std::shared_ptr<const void> c = std::atomic_load(&w.kernelCache);
+  if (matches(static_cast<const GsKBlocked*>(c.get()))) return std::static_pointer_cast<const GsKBlocked>(c);
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  c = std::atomic_load(&w.kernelCache);
+  if (matches(static_cast<const GsKBlocked*>(c.get()))) return std::static_pointer_cast<const GsKBlocked>(c);
+  std::shared_ptr<const GsKBlocked> built = buildKBlocked(w, val, idx, KB, NL);
+  std::atomic_store(&w.kernelCache, std::shared_ptr<const void>(built));
+  return built;
+}
+
 // The ISA kernels able to run a matrix (null members: the portable loops).
 struct GsIsaKernels {
   GsGatherFn gather = nullptr;             // batch 1
   GsGatherBatchFn gatherBatch = nullptr;   // 2 <= batch <= gatherMaxBatch
   GsTileFn tile = nullptr;                 // larger batches: broadcast-FMA over X^T tiles
   GsTileMultiFn tileMulti = nullptr;       // optional: 2 or 4 tiles per pass over the packs
+  bool kBlock = false;                     // AVX-512 column-blocked kernel (gsTileKBlockAvx512)
   std::size_t gatherMaxBatch = 0;
 };
 
@@ -81,6 +183,10 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
     return gr < w.rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
   };
   const std::vector<uint64_t> prefix = workPrefix(w.ptr, B, 8 * R);
+  std::shared_ptr<const GsKBlocked> kbl;
+  const std::size_t KB = kBlockCols();
+  // One layout only (4 lanes x 4 tiles), so calls at different batches never rebuild the cache.
+  if (isa.kBlock && KB > 0 && a.batch >= 4 * kBatchTile && B % 4 == 0) kbl = kBlocked(w, val, idx, KB, 4);
   if (a.batch > 1 && isa.gatherBatch && a.batch <= isa.gatherMaxBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
     const std::size_t nb = a.batch;
@@ -123,12 +229,43 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
           // Groups in chunks of ~kTileChunkBytes of packs, tiles inside a chunk: the chunk's packs stay
           // in L2 across tiles while one X^T tile (cols * 64 bytes) at a time is hot. Measured on
           // 4096x4096 gs:16 90%: batch 64 ~5.0 -> ~4.4 ms, batch 256 ~33 -> ~17 ms (vs group by group).
-          constexpr std::size_t kChunkBytes = kTileChunkBytes;
+          // The column-blocked copy is ~1.7x the bytes (fp32 + uint32 offset, padding) and walks its
+          // chunk once per block: smaller chunks (256 KiB vs 1 MiB; 128 KiB measured about even).
+          const std::size_t kChunkBytes = kbl ? kTileChunkBytes / 4 : kTileChunkBytes;
           const std::size_t laneBytes = w.values.byteSize() / std::max<std::size_t>(1, w.values.size()) + sizeof(I);
           for (std::size_t c0 = g0; c0 < g1;) {
             std::size_t c1 = c0 + 1;
             while (c1 < g1 && (ptr[c1 + 1] - ptr[c0]) * B * laneBytes <= kChunkBytes) ++c1;
             std::size_t t = 0;
+            if (kbl) {
+              // Column-blocked: block k of every group of the chunk against a cache-resident slice of
+              // nt tiles, lane accumulators in acc between blocks.
+              const GsKBlockArgs ka = kbl->args();
+              const std::size_t nt = 16 / ka.lanesPer, lw = nt * kBatchTile;
+              std::vector<float, AlignedAllocator<float>> acc((c1 - c0) * B * lw);
+              for (; t + nt <= xv.tiles; t += nt) {
+                std::fill(acc.begin(), acc.end(), 0.0f);
+                const float* xts[4];
+                for (std::size_t h = 0; h < nt; ++h) xts[h] = xv.tile(t + h);
+                for (std::size_t k = 0; k < ka.nBlocks; ++k)
+                  for (std::size_t g = c0; g < c1; ++g)
+                    gsTileKBlockAvx512(ka, g, k, xts, acc.data() + (g - c0) * B * lw);
+                for (std::size_t g = c0; g < c1; ++g) {
+                  const float* ap = acc.data() + (g - c0) * B * lw;
+                  for (std::size_t h = 0; h < nt; ++h) {
+                    float* out = multi + h * kMaxBanks * kBatchTile;
+                    for (std::size_t r = 0; r < R; ++r)
+                      for (std::size_t j = 0; j < kBatchTile; ++j) {
+                        float s = 0.0f;
+                        for (std::size_t e = 0; e < E; ++e) s += ap[(r * E + e) * lw + h * 16 + j];
+                        out[r * kBatchTile + j] = s;
+                      }
+                    storeTile(epi, out, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t + h),
+                              xv.b0 + (t + h) * kBatchTile, a.y, w.rows);
+                  }
+                }
+              }
+            }
             // Tiles in pairs (8 lanes x 2 tiles of accumulators): measured ~10-15% faster than one tile
             // at a time at batch 64/256; 4 tiles x 4 lanes was slower.
             constexpr std::size_t kMaxMulti = 2;
@@ -221,6 +358,7 @@ void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a) {
     isa.gatherBatch = gsGatherBatchAvx512;
     isa.tile = gsTileAvx512;
     isa.tileMulti = gsTileMultiAvx512;
+    isa.kBlock = true;
     isa.gatherMaxBatch = gatherMaxBatch(kGatherMaxBatchAvx512);
   }
   gsWithGather(w, a, isa);

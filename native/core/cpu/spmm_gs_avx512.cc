@@ -193,6 +193,37 @@ void gatherBatch(const GsGatherArgs& a, std::size_t xStride, std::size_t nb, std
 
 }  // namespace
 
+namespace {
+template <int NL, int NT>
+void tileKBlock(const GsKBlockArgs& a, std::size_t g, std::size_t k, const float* const* xt, float* acc) {
+  const float* x[NT];
+  for (int h = 0; h < NT; ++h) x[h] = xt[h];
+  for (std::size_t sl = 0; sl < a.slots; ++sl) {
+    const std::size_t s = (g * a.nBlocks + k) * a.slots + sl;
+    const uint8_t* ln = a.lane + s * NL;
+    float* ap[NL];
+    for (int i = 0; i < NL; ++i) ap[i] = acc + std::size_t{ln[i]} * (NT * 16);
+    __m512 c[NT][NL];
+    for (int i = 0; i < NL; ++i)
+      for (int h = 0; h < NT; ++h) c[h][i] = _mm512_load_ps(ap[i] + h * 16);
+    const float* v = a.val + std::size_t{a.off[s]} * NL;
+    const uint32_t* xo = a.xoff + std::size_t{a.off[s]} * NL;
+    for (std::size_t q = a.off[s]; q < a.off[s + 1]; ++q, v += NL, xo += NL)
+      for (int i = 0; i < NL; ++i) {
+        const __m512 w = _mm512_set1_ps(v[i]);
+        for (int h = 0; h < NT; ++h) c[h][i] = _mm512_fmadd_ps(w, _mm512_load_ps(x[h] + xo[i]), c[h][i]);
+      }
+    for (int i = 0; i < NL; ++i)
+      for (int h = 0; h < NT; ++h) _mm512_store_ps(ap[i] + h * 16, c[h][i]);
+  }
+}
+}  // namespace
+
+void gsTileKBlockAvx512(const GsKBlockArgs& a, std::size_t g, std::size_t k, const float* const* xt, float* acc) {
+  if (a.lanesPer == 4) tileKBlock<4, 4>(a, g, k, xt, acc);
+  else tileKBlock<8, 2>(a, g, k, xt, acc);
+}
+
 void gsTileAvx512(const GsGatherArgs& a, std::size_t g, const float* xt, float* out) {
   if (a.f16) {
     if (a.indexWidth == 2) tile<uint16_t, uint16_t>(a, g, xt, out);
