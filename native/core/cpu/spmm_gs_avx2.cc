@@ -4,20 +4,13 @@
 #include <immintrin.h>
 
 #include "gs_gather.h"
+#include "simd_load_avx2.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
 
-inline __m256 loadValues(const float* v) { return _mm256_loadu_ps(v); }
-inline __m256 loadValues(const uint16_t* v) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)));
-}
-inline __m256i loadIndices(const uint32_t* ix) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)); }
-inline __m256i loadIndices(const uint16_t* ix) {
-  return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ix)));
-}
 
 template <class V, class I>
 void gather(const GsGatherArgs& a, std::size_t g0, std::size_t g1, float* rowSums) {
