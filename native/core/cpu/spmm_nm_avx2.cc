@@ -100,30 +100,9 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
 
 }  // namespace
 
-void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
-  if (a.f16) nmVecT<uint16_t>(a, x, r0, r1);
-  else nmVecT<float>(a, x, r0, r1);
-}
-
-void nmTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                 std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1) {
-  nmTilesImpl(a, xt, tileStride, tiles, batch, b0, r0, r1);
-}
-
-void blockVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
-  if (a.f16) {
-    if (a.indexWidth == 2) blockVecT<uint16_t, uint16_t>(a, x, br0, br1);
-    else blockVecT<uint16_t, uint32_t>(a, x, br0, br1);
-  } else {
-    if (a.indexWidth == 2) blockVecT<float, uint16_t>(a, x, br0, br1);
-    else blockVecT<float, uint32_t>(a, x, br0, br1);
-  }
-}
-
-void blockTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                    std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1) {
-  blockTilesImpl(a, xt, tileStride, tiles, batch, b0, br0, br1);
-}
+#define NM_BLOCK_ENTRY(name) name##Avx2
+#include "nm_block_simd_entry.inc"
+#undef NM_BLOCK_ENTRY
 
 }  // namespace cpu
 }  // namespace gsparse
