@@ -327,9 +327,10 @@ TEST(large_batch_and_thread_counts) {
   setThreads(hardwareThreads());
 }
 
-// Batches of >= 4 X^T tiles (the AVX-512 GS column-blocked kernel and its per-matrix cache), both
-// dtypes, K over several 256-column blocks with a remainder; then a copy of the matrix given other
-// values (same structure) must not reuse the original's cache, and the original must stay right.
+// Batches of >= 4 X^T tiles (the row-blocked kernel's 4-tile passes and its per-matrix copy), both
+// dtypes, rows over two 128-row chunks, K over several 128-column blocks with a remainder; then a copy
+// of the matrix given other values (same structure) must not reuse the original's cache, and the
+// original must stay right.
 TEST(batched_gs_and_sparse_many_tiles) {
   uint32_t seed = 500;
   for (const auto& f : kFormats) {
@@ -376,6 +377,40 @@ TEST(dense_sgemm_shapes) {
         }
       }
   }
+}
+
+// The row-blocked copy pads rows with value-0 entries; they must read a zero column, never x, so an
+// Inf in x reaches exactly the rows that use its column (0 * Inf would be NaN). CSR has no padding of
+// its own, so every ISA and batch must agree: rows using the column are +-Inf or NaN, others finite.
+TEST(inf_in_x_reaches_only_its_rows) {
+  const Shape s{300, 520};
+  std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, 77);
+  const std::vector<float> keep = gstest::randomMatrix(w.size(), 78);
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (std::fabs(keep[i]) > 0.13f) w[i] = 0.0f;  // ~10% kept at random: rows of uneven counts
+  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, Pattern{Kind::Csr}, DType::F32);
+  const std::size_t infCol = 128;  // first column of the second block (where a wrong padding offset would point)
+  for (std::size_t batch : {std::size_t{2}, std::size_t{3}, std::size_t{64}, std::size_t{80}}) {
+    std::vector<float> x(batch * s.cols, 0.5f), y(batch * s.rows);
+    for (std::size_t b = 0; b < batch; ++b) x[b * s.cols + infCol] = std::numeric_limits<float>::infinity();
+    for (Isa isa : supportedIsas()) {
+      setIsaOverrideForTesting(isa);
+      MatmulArgs args;
+      args.x = x.data();
+      args.batch = batch;
+      args.y = y.data();
+      matmulCpu(pm, args);
+      for (std::size_t b = 0; b < batch; ++b)
+        for (uint32_t r = 0; r < s.rows; ++r) {
+          const bool uses = w[std::size_t{r} * s.cols + infCol] != 0.0f;
+          const float v = y[b * s.rows + r];
+          CHECK_MSG(uses ? !std::isfinite(v) : std::isfinite(v),
+                    std::string("isa ") + isaName(isa) + " batch " + std::to_string(batch) + " row " +
+                        std::to_string(r));
+        }
+    }
+  }
+  setIsaOverrideForTesting(detectedIsa());
 }
 
 // NaN in x propagates through every format (IEEE), including through relu.

@@ -1,5 +1,5 @@
-// GS kernels with AVX2, 8 lanes at a time (same scheme as spmm_gs_avx512.cc): batch-1 gather,
-// small-batch gather, and the broadcast-FMA tile kernel (2 ymm per X^T tile row, 6/4/2 lanes per pass).
+// GS gather kernels with AVX2, 8 lanes at a time (same scheme as spmm_gs_avx512.cc): batch 1 and
+// the small-batch gather.
 // Only intrinsics and plain code here (see gs_gather.h for why).
 #include <immintrin.h>
 
@@ -39,60 +39,6 @@ void gather(const GsGatherArgs& a, std::size_t g0, std::size_t g1, float* rowSum
   }
 }
 
-inline const float* packLanes(const float* val, std::size_t base, std::size_t, float*) { return val + base; }
-inline const float* packLanes(const uint16_t* val, std::size_t base, std::size_t B, float* fb) {
-  for (std::size_t v = 0; v < B; v += 8) _mm256_store_ps(fb + v, loadValues(val + base + v));
-  return fb;
-}
-
-// NL pack lanes from lane offset laneOff over packs [p0, p1) of one X^T tile: out[l * 16 + j] per
-// lane (E > 1 lanes are reduced by the caller). A tile row is 2 ymm; fixed trip counts keep the
-// 2 * NL accumulators in registers.
-template <int NL, class V, class I>
-void tileLanes(const V* val, const I* idx, std::size_t p0, std::size_t p1, std::size_t B, std::size_t laneOff,
-               const float* xt, float* out) {
-  __m256 lo[NL], hi[NL];
-  for (int i = 0; i < NL; ++i) lo[i] = hi[i] = _mm256_setzero_ps();
-  alignas(32) float fb[64];
-  for (std::size_t p = p0; p < p1; ++p) {
-    const float* vp = packLanes(val, p * B, B, fb) + laneOff;
-    const I* ip = idx + p * B + laneOff;
-    for (int i = 0; i < NL; ++i) {
-      const __m256 w = _mm256_broadcast_ss(vp + i);
-      const float* xr = xt + static_cast<std::size_t>(ip[i]) * 16;
-      lo[i] = _mm256_fmadd_ps(w, _mm256_load_ps(xr), lo[i]);
-      hi[i] = _mm256_fmadd_ps(w, _mm256_load_ps(xr + 8), hi[i]);
-    }
-  }
-  for (int i = 0; i < NL; ++i) {
-    _mm256_store_ps(out + i * 16, lo[i]);
-    _mm256_store_ps(out + i * 16 + 8, hi[i]);
-  }
-}
-
-template <class V, class I>
-void tile(const GsGatherArgs& a, std::size_t g, const float* xt, float* out) {
-  const V* val = static_cast<const V*>(a.values);
-  const I* idx = static_cast<const I*>(a.indices);
-  const std::size_t B = a.banks, E = a.perRow, R = B / E, p0 = a.ptr[g], p1 = a.ptr[g + 1];
-  alignas(32) float lanes[64 * 16];
-  float* dst = E == 1 ? out : lanes;
-  for (std::size_t l = 0; l < B;) {  // B % 8 == 0: chunks of 6, then 4 or 2
-    const std::size_t left = B - l;
-    if (left >= 6 && left != 8) tileLanes<6>(val, idx, p0, p1, B, l, xt, dst + l * 16), l += 6;
-    else if (left >= 4) tileLanes<4>(val, idx, p0, p1, B, l, xt, dst + l * 16), l += 4;
-    else tileLanes<2>(val, idx, p0, p1, B, l, xt, dst + l * 16), l += 2;
-  }
-  if (E == 1) return;
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t h = 0; h < 16; h += 8) {
-      __m256 s = _mm256_load_ps(lanes + r * E * 16 + h);
-      for (std::size_t e = 1; e < E; ++e) s = _mm256_add_ps(s, _mm256_load_ps(lanes + (r * E + e) * 16 + h));
-      _mm256_store_ps(out + r * 16 + h, s);
-    }
-}
-
-// Gather kernel for NB batch rows: one 8-lane vector of the packs at a time, NB accumulators.
 template <int NB, class V, class I>
 void gatherRows(const GsGatherArgs& a, const float* x, std::size_t xStride, std::size_t g, std::size_t v,
                 float* lanes /* [NB][64] */) {
@@ -138,16 +84,6 @@ void gatherBatch(const GsGatherArgs& a, std::size_t xStride, std::size_t nb, std
 }
 
 }  // namespace
-
-void gsTileAvx2(const GsGatherArgs& a, std::size_t g, const float* xt, float* out) {
-  if (a.f16) {
-    if (a.indexWidth == 2) tile<uint16_t, uint16_t>(a, g, xt, out);
-    else tile<uint16_t, uint32_t>(a, g, xt, out);
-  } else {
-    if (a.indexWidth == 2) tile<float, uint16_t>(a, g, xt, out);
-    else tile<float, uint32_t>(a, g, xt, out);
-  }
-}
 
 void gsGatherBatchAvx2(const GsGatherArgs& a, std::size_t xStride, std::size_t nb, std::size_t g0, std::size_t g1,
                        float* rowSums) {

@@ -1,6 +1,9 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
+#include <functional>
+
 #include "nm_block_simd.h"
+#include "row_blocked.h"
 #include "spmm_common.h"
 
 namespace gsparse {
@@ -71,9 +74,30 @@ using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::
 using NmTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
                            std::size_t, std::size_t);
 
-// SIMD N:M driver: X preparation and threading as for the portable kernel; vecLanes: batch 1 needs
-// vecLanes % n == 0 (else the portable kernel runs).
-void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn tiles, std::size_t vecLanes) {
+// Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
+// (columns past the end) is skipped.
+void nmForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withValues(w.values, [&](auto val) {
+    withIndices(w.indices, [&](auto idx) {
+      const std::size_t n = w.pattern.n, m = w.pattern.m, groups = (w.cols + m - 1) / m;
+      std::size_t k = 0;
+      for (uint32_t r = 0; r < w.rows; ++r)
+        for (std::size_t g = 0; g < groups; ++g)
+          for (std::size_t e = 0; e < n; ++e, ++k) {
+            const std::size_t col = g * m + idx[k];
+            if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
+          }
+    });
+  });
+}
+
+// SIMD N:M driver: batched calls take the row-blocked copy (row_blocked.h; measured 2x the tile
+// kernels below from batch 2 on 4096x4096 2:4), which remain for a matrix too large for it. X
+// preparation and threading as for the portable kernel; vecLanes: batch 1 needs vecLanes % n == 0
+// (else the portable kernel runs).
+void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn tiles, std::size_t vecLanes,
+            RowBlockedChunkFn chunk) {
+  if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { nmForEach(w, emit); })) return;
   const std::size_t n = w.pattern.n, m = w.pattern.m;
   if (w.indices.width() != 1 || m > 16 || (a.batch == 1 && vecLanes % n != 0)) return spmmNM(w, a);
   SparseSimdArgs s;
@@ -101,8 +125,10 @@ void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn t
 
 }  // namespace
 
-void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx512, nmTilesAvx512, 16); }
-void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx2, nmTilesAvx2, 8); }
+void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  nmSimd(w, a, nmVecAvx512, nmTilesAvx512, 16, rowBlockedChunkAvx512);
+}
+void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx2, nmTilesAvx2, 8, rowBlockedChunkAvx2); }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -1,0 +1,33 @@
+// AVX-512 row-blocked kernel: 4 rows x up to 4 tiles (16 zmm accumulators) per slot; body in
+// row_blocked_simd.inc. Only intrinsics and plain code here (see gs_gather.h for why).
+#include <immintrin.h>
+
+#include "row_blocked_kernel.h"
+
+namespace gsparse {
+namespace cpu {
+
+namespace {
+
+struct VT {
+  using V = __m512;
+  static constexpr int W = 16;
+  static V load(const float* p) { return _mm512_load_ps(p); }
+  static void store(float* p, V v) { _mm512_store_ps(p, v); }
+  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+};
+
+}  // namespace
+
+#include "row_blocked_simd.inc"
+
+void rowBlockedChunkAvx512(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* const* xt,
+                           float* acc) {
+  if (nt == 4) chunkT<4>(a, c, xt, acc);
+  else if (nt == 2) chunkT<2>(a, c, xt, acc);
+  else chunkT<1>(a, c, xt, acc);
+}
+
+}  // namespace cpu
+}  // namespace gsparse

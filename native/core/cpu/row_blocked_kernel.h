@@ -1,0 +1,49 @@
+// Interface of the row-blocked kernels (row_blocked_avx512.cc, row_blocked_avx2.cc). Free of std containers and
+// inline library code for the reason given in gs_gather.h.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace gsparse {
+namespace cpu {
+
+// Rows per chunk and columns per block of the row-blocked copy (row_blocked.h). A chunk's
+// accumulators (128 rows x 64 batch columns, 32 KiB) and one block's X^T slice (128 columns x 64,
+// 32 KiB) are what the kernel keeps near; measured on 4096x4096 at 10% and 50% density, 1 thread:
+// 128 x 128 ran 72-76 GFLOP/s of nonzeros, 64 x 96..192 and 256 x 128 within noise, 32-row chunks
+// ~45, no column blocking ~40-44.
+constexpr std::size_t kRbChunkRows = 128;
+constexpr std::size_t kRbBlockCols = 128;
+// Rows interleaved per slot: 4 rows x 4 tiles = 16 independent FMA chains.
+constexpr std::size_t kRbLanes = 4;
+
+// X^T as the kernel reads it, one 16-wide batch tile at a time: column blocks of kRbBlockCols
+// columns, each followed by one zero column (what padding entries point at), so a block is
+// kRbBlockFloats floats and column c of block k sits at k * kRbBlockFloats + (c - k * kRbBlockCols) * 16.
+constexpr std::size_t kRbBlockFloats = (kRbBlockCols + 1) * 16;
+
+// One chunk of the copy. Slot s = (chunk * nBlocks + block) * slots + q holds kRbLanes chunk rows
+// lane[s * kRbLanes + i] and their entries in [ptr[s], ptr[s + 1]) (units of kRbLanes entries):
+// entry e of row i is val[e * kRbLanes + i] times the block's X^T column at byte offset
+// off[e * kRbLanes + i] (in-block column * 64). Rows with fewer entries are padded with value 0 at
+// the block's zero column, so padding never turns an Inf in x into a NaN.
+struct RowBlockedArgs {
+  const float* val = nullptr;
+  const uint16_t* off = nullptr;
+  const uint32_t* ptr = nullptr;
+  const uint8_t* lane = nullptr;
+  uint32_t nBlocks = 0, slots = 0;
+};
+
+// acc[row * 64 + h * 16 + j] += sum over the chunk's entries of value * X^T[col][j] of tile xt[h]
+// (layout above), for the nt (1, 2 or 4) tiles xt[0..nt) and every row of `chunk`.
+// acc: kRbChunkRows * 64 floats, 64-byte aligned.
+using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt,
+                                   const float* const* xt, float* acc);
+void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* const* xt,
+                           float* acc);
+void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* const* xt,
+                         float* acc);
+
+}  // namespace cpu
+}  // namespace gsparse
