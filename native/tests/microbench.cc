@@ -101,6 +101,11 @@ std::vector<Bench> buildMatrices() {
   p.blockRows = 4;
   p.blockCols = 1;
   out.push_back({"block:4x1", pack(w.data(), kRows, kCols, p, DType::F32)});
+
+  w = base;
+  maskBlocks(w, 4, 4, kSparsity, 4);
+  p.blockCols = 4;
+  out.push_back({"block:4x4", pack(w.data(), kRows, kCols, p, DType::F32)});
   return out;
 }
 

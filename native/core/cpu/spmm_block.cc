@@ -1,6 +1,9 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
+#include <functional>
+
 #include "nm_block_simd.h"
+#include "row_blocked.h"
 #include "spmm_common.h"
 
 namespace gsparse {
@@ -70,9 +73,31 @@ using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, st
 using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
                               std::size_t, std::size_t, std::size_t);
 
-// SIMD block driver (4 x 1 blocks; other shapes run the portable kernel).
-void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
-  if (w.pattern.blockRows != 4 || w.pattern.blockCols != 1 || w.indices.width() < 2) return spmmBlock(w, a);
+// Every stored block entry inside the matrix as (row, column, value) for the row-blocked copy.
+void blockForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withValues(w.values, [&](auto val) {
+    withIndices(w.indices, [&](auto idx) {
+      const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols;
+      for (std::size_t br = 0; br + 1 < w.ptr.size(); ++br)
+        for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
+          for (std::size_t i = 0; i < R; ++i)
+            for (std::size_t j = 0; j < C; ++j) {
+              const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
+              if (row < w.rows && col < w.cols)
+                emit(static_cast<uint32_t>(row), static_cast<uint32_t>(col), loadWeight(val, (b * R + i) * C + j));
+            }
+    });
+  });
+}
+
+// SIMD block driver: 4 x 1 blocks take their own kernels (each X load feeds the block's 4 rows:
+// W 4096x4096 90% batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy); batched calls of
+// other shapes take the row-blocked copy (row_blocked.h); the rest runs the portable kernel.
+void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles, RowBlockedChunkFn chunk) {
+  if (w.pattern.blockRows != 4 || w.pattern.blockCols != 1 || w.indices.width() < 2) {
+    if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { blockForEach(w, emit); })) return;
+    return spmmBlock(w, a);
+  }
   SparseSimdArgs s;
   s.values = w.values.rawData();
   s.f16 = w.dtype() == DType::F16;
@@ -97,8 +122,12 @@ void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, Block
 
 }  // namespace
 
-void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a) { blockSimd(w, a, blockVecAvx512, blockTilesAvx512); }
-void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a) { blockSimd(w, a, blockVecAvx2, blockTilesAvx2); }
+void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  blockSimd(w, a, blockVecAvx512, blockTilesAvx512, rowBlockedChunkAvx512);
+}
+void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  blockSimd(w, a, blockVecAvx2, blockTilesAvx2, rowBlockedChunkAvx2);
+}
 
 }  // namespace cpu
 }  // namespace gsparse
