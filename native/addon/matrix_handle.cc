@@ -4,6 +4,7 @@
 
 #include "addon_data.h"
 #include "gsparse/errors.h"
+#include "gsparse/kernels.h"
 #include "gsparse/serialize.h"
 #include "js_alloc.h"
 #include "js_args.h"
@@ -26,9 +27,16 @@ Napi::Object MatrixHandle::create(Napi::Env env, gsparse::PackedMatrix&& m) {
   Napi::Object obj = env.GetInstanceData<AddonData>()->matrixHandle.New({});
   MatrixHandle* self = Unwrap(obj);
   self->matrix_ = std::make_shared<const gsparse::PackedMatrix>(std::move(m));
-  self->externalBytes_ = static_cast<int64_t>(self->matrix_->byteSize());
-  Napi::MemoryManagement::AdjustExternalMemory(env, self->externalBytes_);
+  self->syncExternalMemory(env);
   return obj;
+}
+
+void MatrixHandle::syncExternalMemory(Napi::Env env) {
+  if (!matrix_) return;
+  const int64_t now = static_cast<int64_t>(matrix_->byteSize() + gsparse::kernelCacheBytes(*matrix_));
+  if (now == externalBytes_) return;
+  Napi::MemoryManagement::AdjustExternalMemory(env, now - externalBytes_);
+  externalBytes_ = now;
 }
 
 MatrixHandle::MatrixHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MatrixHandle>(info), env_(info.Env()) {}
@@ -79,10 +87,16 @@ Napi::Value MatrixHandle::toDense(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value MatrixHandle::matmul(const Napi::CallbackInfo& info) {
-  return guard(info, [&]() { return matmulSync(info, matrix(), [this] { return device(); }); });
+  return guard(info, [&]() {
+    Napi::Value out = matmulSync(info, matrix(), [this] { return device(); });
+    syncExternalMemory(info.Env());  // the first batched call builds the kernels' copy
+    return out;
+  });
 }
 
 Napi::Value MatrixHandle::matmulAsync(const Napi::CallbackInfo& info) {
+  // The copy a previous async call built is reported here (its worker cannot reach this handle).
+  syncExternalMemory(info.Env());
   return guard(info, [&]() { return gsaddon::matmulAsync(info, matrix(), [this] { return device(); }); });
 }
 

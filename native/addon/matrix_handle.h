@@ -24,6 +24,8 @@ class MatrixHandle : public Napi::ObjectWrap<MatrixHandle> {
   std::shared_ptr<const gsparse::PackedMatrix> matrix() const;  // E_DISPOSED once disposed
   std::shared_ptr<gsparse::DeviceWeights> device();             // created on the first cuda call
   void release();
+  // Reports the packed arrays plus the kernels' lazily built copy to V8 (externalBytes_ follows).
+  void syncExternalMemory(Napi::Env env);
 
   Napi::Value info(const Napi::CallbackInfo& info);
   Napi::Value toDense(const Napi::CallbackInfo& info);

@@ -379,6 +379,34 @@ TEST(dense_sgemm_shapes) {
   }
 }
 
+// kernelCacheBytes: 0 until a batched call builds the row-blocked copy, then about 6 bytes per
+// nonzero (fp32 value + uint16 offset, a little padding), unchanged by later calls.
+TEST(kernel_cache_bytes_follow_the_copy) {
+  const Shape s{300, 520};
+  std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, 5);
+  const std::vector<float> keep = gstest::randomMatrix(w.size(), 6);
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (std::fabs(keep[i]) > 0.67f) w[i] = 0.0f;  // ~50% kept
+  Pattern p;
+  p.kind = Kind::Csr;
+  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, p, DType::F32);
+  CHECK(kernelCacheBytes(pm) == 0);
+  std::vector<float> x(64 * s.cols, 1.0f), y(64 * s.rows);
+  MatmulArgs args;
+  args.x = x.data();
+  args.batch = 64;
+  args.y = y.data();
+  matmulCpu(pm, args);
+  const std::size_t bytes = kernelCacheBytes(pm), nnz = pm.nonzeros();
+  if (activeIsa() == Isa::Scalar) {
+    CHECK(bytes == 0);  // the portable kernels build no copy
+  } else {
+    CHECK_MSG(bytes >= 6 * nnz && bytes <= 9 * nnz, std::to_string(bytes) + " bytes for " + std::to_string(nnz));
+    matmulCpu(pm, args);
+    CHECK(kernelCacheBytes(pm) == bytes);
+  }
+}
+
 // The row-blocked copy pads rows with value-0 entries; they must read a zero column, never x, so an
 // Inf in x reaches exactly the rows that use its column (0 * Inf would be NaN). CSR has no padding of
 // its own, so every ISA and batch must agree: rows using the column are +-Inf or NaN, others finite.
@@ -388,7 +416,9 @@ TEST(inf_in_x_reaches_only_its_rows) {
   const std::vector<float> keep = gstest::randomMatrix(w.size(), 78);
   for (std::size_t i = 0; i < w.size(); ++i)
     if (std::fabs(keep[i]) > 0.13f) w[i] = 0.0f;  // ~10% kept at random: rows of uneven counts
-  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, Pattern{Kind::Csr}, DType::F32);
+  Pattern csr;
+  csr.kind = Kind::Csr;
+  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, csr, DType::F32);
   const std::size_t infCol = 128;  // first column of the second block (where a wrong padding offset would point)
   for (std::size_t batch : {std::size_t{2}, std::size_t{3}, std::size_t{64}, std::size_t{80}}) {
     std::vector<float> x(batch * s.cols, 0.5f), y(batch * s.rows);

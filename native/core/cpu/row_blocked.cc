@@ -140,4 +140,15 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn
 }
 
 }  // namespace cpu
+
+std::size_t kernelCacheBytes(const PackedMatrix& w) {
+  // kernelCache only ever holds a RowBlocked (see cachedRowBlocked).
+  const std::shared_ptr<const void> c = std::atomic_load(&w.kernelCache);
+  const auto* rb = static_cast<const cpu::RowBlocked*>(c.get());
+  if (!rb) return 0;
+  return rb->val.capacity() * sizeof(float) + rb->off.capacity() * sizeof(uint16_t) +
+         rb->ptr.capacity() * sizeof(uint32_t) + rb->lane.capacity() + rb->prefix.capacity() * sizeof(uint64_t) +
+         sizeof(cpu::RowBlocked);
+}
+
 }  // namespace gsparse

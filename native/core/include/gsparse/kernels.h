@@ -19,4 +19,8 @@ struct MatmulArgs {
 // Runs the kernel the dispatch table picks for (format, ISA). Sizes must already be checked.
 void matmulCpu(const PackedMatrix& w, const MatmulArgs& args);
 
+// Bytes held by w's kernel-private copy (PackedMatrix::kernelCache, built by the first batched CPU
+// call; 0 before), so bindings can report it to their allocator (V8's external memory).
+std::size_t kernelCacheBytes(const PackedMatrix& w);
+
 }  // namespace gsparse

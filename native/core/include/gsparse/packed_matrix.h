@@ -31,9 +31,9 @@ struct PackedMatrix {
   IndexArray indices;
   std::vector<uint32_t> ptr;
   std::vector<uint32_t> rowIds;
-  // Kernel-private data derived from the arrays above (today: the column-blocked GS copy of
-  // cpu/spmm_gs.cc), built lazily on first use, read and published with std::atomic_load/store.
-  // Not serialized, not part of the matrix's value; copies share it, so its owner records which
+  // Kernel-private data derived from the arrays above (today: the row-blocked copy of
+  // cpu/row_blocked.h, ~6 bytes per nonzero; its size: kernelCacheBytes() in kernels.h), built
+  // lazily on first use, read and published with std::atomic_load/store. Not serialized, not part of the matrix's value; copies share it, so its owner records which
   // arrays (data pointers and sizes) it was built from and rebuilds on a mismatch. Arrays mutated
   // in place after a matmul would need kernelCache.reset().
   mutable std::shared_ptr<const void> kernelCache;
