@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "gs_gather.h"
+#include "simd_typed.h"
 #include "simd_load_avx2.h"
 
 namespace gsparse {
@@ -15,9 +16,8 @@ inline float weight(const float* v, std::size_t k) { return v[k]; }
 inline float weight(const uint16_t* v, std::size_t k) { return _cvtsh_ss(v[k]); }
 
 template <class V, class I>
-void vec(const CsrSimdArgs& a, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  const V* val = static_cast<const V*>(a.values);
-  const I* idx = static_cast<const I*>(a.indices);
+void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::size_t r0, std::size_t r1,
+         float* out) {
   for (std::size_t r = r0; r < r1; ++r) {
     std::size_t k = a.ptr[r];
     const std::size_t end = a.ptr[r + 1];
@@ -39,13 +39,8 @@ void vec(const CsrSimdArgs& a, const float* x, std::size_t r0, std::size_t r1, f
 }  // namespace
 
 void csrVecAvx2(const CsrSimdArgs& a, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  if (a.f16) {
-    if (a.indexWidth == 2) vec<uint16_t, uint16_t>(a, x, r0, r1, out);
-    else vec<uint16_t, uint32_t>(a, x, r0, r1, out);
-  } else {
-    if (a.indexWidth == 2) vec<float, uint16_t>(a, x, r0, r1, out);
-    else vec<float, uint32_t>(a, x, r0, r1, out);
-  }
+  withValuesIndices(a.values, a.f16, a.indices, a.indexWidth,
+                    [&](auto val, auto idx) { vec(a, val, idx, x, r0, r1, out); });
 }
 
 }  // namespace cpu
