@@ -3,22 +3,10 @@
 #include <immintrin.h>
 
 #include "row_blocked_kernel.h"
+#include "simd_vt_avx2.h"
 
 namespace gsparse {
 namespace cpu {
-
-namespace {
-
-struct VT {
-  using V = __m256;
-  static constexpr int W = 8;
-  static V load(const float* p) { return _mm256_load_ps(p); }
-  static void store(float* p, V v) { _mm256_store_ps(p, v); }
-  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-};
-
-}  // namespace
 
 #include "row_blocked_simd.inc"
 

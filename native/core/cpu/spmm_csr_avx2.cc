@@ -5,7 +5,7 @@
 
 #include "gs_gather.h"
 #include "simd_typed.h"
-#include "simd_load_avx2.h"
+#include "simd_vt_avx2.h"
 
 namespace gsparse {
 namespace cpu {

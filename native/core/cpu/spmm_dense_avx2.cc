@@ -4,21 +4,13 @@
 #include <immintrin.h>
 
 #include "sgemm_blocking.h"
+#include "simd_vt_avx2.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
 
-struct VT {
-  using V = __m256;
-  static constexpr std::size_t W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p) { return _mm256_load_ps(p); }
-  static void store(float* p, V v) { _mm256_store_ps(p, v); }
-  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-};
 constexpr std::size_t kMr = 6;
 constexpr int kTilesPerPass = 1;
 

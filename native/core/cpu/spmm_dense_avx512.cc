@@ -4,21 +4,13 @@
 #include <immintrin.h>
 
 #include "sgemm_blocking.h"
+#include "simd_vt_avx512.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
 
-struct VT {
-  using V = __m512;
-  static constexpr std::size_t W = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const float* p) { return _mm512_load_ps(p); }
-  static void store(float* p, V v) { _mm512_store_ps(p, v); }
-  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-};
 constexpr std::size_t kMr = 12;
 constexpr int kTilesPerPass = 2;
 

@@ -5,21 +5,12 @@
 #include <math.h>
 
 #include "nm_block_simd.h"
+#include "simd_vt_avx2.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
-
-struct VT {
-  using V = __m256;
-  static constexpr int W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V load(const float* p) { return _mm256_loadu_ps(p); }
-  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-};
 
 constexpr int kRB = 3;                      // 3 rows x 4 vectors = 12 accumulators
 constexpr std::size_t kTilesPerGroup = 2;   // 32 batch rows per register block

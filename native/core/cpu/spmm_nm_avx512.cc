@@ -5,21 +5,12 @@
 #include <math.h>
 
 #include "nm_block_simd.h"
+#include "simd_vt_avx512.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
-
-struct VT {
-  using V = __m512;
-  static constexpr int W = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const float* p) { return _mm512_loadu_ps(p); }
-  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
-  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-};
 
 constexpr int kRB = 4;                      // 4 rows x 4 vectors = 16 accumulators
 constexpr std::size_t kTilesPerGroup = 4;   // 64 batch rows per register block

@@ -1,0 +1,44 @@
+// The AVX2+FMA vector helpers (struct VT), the twin of simd_vt_avx512.h with the same names; also
+// loadValues / loadIndices as free functions for the AVX2 files that use intrinsics directly.
+// Include only from files compiled with AVX2 flags (the anonymous namespace keeps each copy local).
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace gsparse {
+namespace cpu {
+namespace {
+
+// 8 weights as fp32 (fp16 widened) and 8 column indices as int32 (uint16 widened), unaligned.
+inline __m256 loadValues(const float* v) { return _mm256_loadu_ps(v); }
+inline __m256 loadValues(const uint16_t* v) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)));
+}
+inline __m256i loadIndices(const uint32_t* ix) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)); }
+inline __m256i loadIndices(const uint16_t* ix) {
+  return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ix)));
+}
+
+struct VT {
+  using V = __m256;
+  using VI = __m256i;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V load(const float* p) { return _mm256_load_ps(p); }  // 32-byte aligned
+  static void store(float* p, V v) { _mm256_store_ps(p, v); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V gather(const float* base, VI ix) { return _mm256_i32gather_ps(base, ix, 4); }
+  template <class T>
+  static V loadValues(const T* v) { return cpu::loadValues(v); }
+  template <class T>
+  static VI loadIndices(const T* ix) { return cpu::loadIndices(ix); }
+};
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gsparse

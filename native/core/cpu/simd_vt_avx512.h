@@ -1,0 +1,42 @@
+// The AVX-512 vector helpers (struct VT) that the shared kernel bodies (*.inc) are written against;
+// simd_vt_avx2.h is the AVX2 twin with the same names. Include only from files compiled with AVX-512
+// flags: the anonymous namespace gives each such file its own copy, so nothing AVX-512 leaks into
+// generic code (see gs_gather.h). The zero-masked intrinsic forms avoid GCC 12's false
+// -Wmaybe-uninitialized on the unmasked ones (same instructions).
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace gsparse {
+namespace cpu {
+namespace {
+
+struct VT {
+  using V = __m512;
+  using VI = __m512i;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V load(const float* p) { return _mm512_load_ps(p); }  // 64-byte aligned
+  static void store(float* p, V v) { _mm512_store_ps(p, v); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  // base[ix[j]] for every lane j.
+  static V gather(const float* base, VI ix) { return _mm512_mask_i32gather_ps(zero(), 0xffff, ix, base, 4); }
+  // W weights as fp32 (fp16 widened) and W column indices as int32 (uint16 widened), unaligned.
+  static V loadValues(const float* v) { return _mm512_loadu_ps(v); }
+  static V loadValues(const uint16_t* v) {
+    return _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v)));
+  }
+  static VI loadIndices(const uint32_t* ix) { return _mm512_loadu_si512(ix); }
+  static VI loadIndices(const uint16_t* ix) {
+    return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)));
+  }
+};
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gsparse
