@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // gsparse command line: `gsparse profile` (the profiler and its report) and `gsparse info`.
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import cliProgress from 'cli-progress';
@@ -9,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 import { GsparseError, backends, hardware, parsePattern, patternToString } from './index.js';
 import { profile } from './profile/profile.js';
+import { makeDir } from './profile/make-dir.js';
 import { DEFAULT_SUITE, QUICK_SUITE, shapesToLayers } from './profile/suite.js';
 import { renderTable, shouldColor } from './profile/table.js';
 import type { ProfileProgress } from './profile/types.js';
@@ -125,7 +125,7 @@ async function runProfile(flags: ProfileFlags): Promise<void> {
   const wanted = backends().find((b) => b.name === flags.backend);
   if (wanted && !wanted.available) throw new GsparseError(`backend ${wanted.name} is unavailable: ${wanted.detail}`, 'E_BACKEND');
   const out = resolve(flags.out);
-  await mkdir(out, { recursive: true }); // fail before minutes of profiling, not after
+  await makeDir(out); // fail before minutes of profiling, not after
   try {
     const report = await profile({
       layers,

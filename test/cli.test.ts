@@ -104,6 +104,18 @@ describe('bad arguments: one clear line, exit 2, no stack trace', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(existsSync(join(tmp, 'never'))).toBe(false);
   });
+
+  it.each([
+    ['under /proc (where Node\'s recursive mkdir never settles)', '/proc/gsparse-no/such', /ENOENT.*'\/proc\/gsparse-no'/],
+    ['through a file', 'package.json/out', /ENOTDIR/],
+  ])('an --out folder that cannot be made fails at once: %s', (_what, out, message) => {
+    const started = Date.now();
+    const r = run('profile', '--quick', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(30_000); // not a hang cut by the 120 s spawn timeout
+  });
 });
 
 describe('gsparse info', () => {

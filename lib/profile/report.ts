@@ -1,8 +1,9 @@
 // Writes a profile's report.json, report.html and the chart SVGs into one folder.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { renderCharts } from './charts.js';
+import { makeDir } from './make-dir.js';
 import { renderHtml } from './report-html.js';
 import { recommend } from './recommend.js';
 import type { ProfileReport, ReportFile } from './types.js';
@@ -16,7 +17,7 @@ export interface WrittenReport {
 
 /** Renders the charts and writes report.json, report.html (SVGs inline) and one .svg per chart into dir. */
 export async function writeReport(report: ProfileReport, dir: string, minRetained = 0.97): Promise<WrittenReport> {
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const charts = await renderCharts(report, minRetained);
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
