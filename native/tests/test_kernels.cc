@@ -16,6 +16,7 @@
 
 #include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
+#include "gsparse/prune.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/thread_pool.h"
 #include "test_framework.h"
@@ -407,39 +408,86 @@ TEST(kernel_cache_bytes_follow_the_copy) {
   }
 }
 
-// The row-blocked copy pads rows with value-0 entries; they must read a zero column, never x, so an
-// Inf in x reaches exactly the rows that use its column (0 * Inf would be NaN). CSR has no padding of
-// its own, so every ISA and batch must agree: rows using the column are +-Inf or NaN, others finite.
-TEST(inf_in_x_reaches_only_its_rows) {
+// An Inf in x. Padding (the row-blocked copy's, GS's value-0 lanes) must never read x, so in csr and
+// GS the Inf reaches exactly the rows that store a weight in its column (0 * Inf would be NaN): those
+// rows are +-Inf or NaN, the others finite. Every format must give each row the same class (finite,
+// Inf, NaN) at every batch size and ISA, whichever kernel runs (stored zeros of N:M and block are
+// weights and multiply x in all of them).
+enum class Finite { Yes, Inf, NaN };
+Finite classify(float v) { return std::isnan(v) ? Finite::NaN : std::isinf(v) ? Finite::Inf : Finite::Yes; }
+
+TEST(inf_in_x_same_rows_at_every_batch) {
   const Shape s{300, 520};
   std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, 77);
   const std::vector<float> keep = gstest::randomMatrix(w.size(), 78);
-  for (std::size_t i = 0; i < w.size(); ++i)
-    if (std::fabs(keep[i]) > 0.13f) w[i] = 0.0f;  // ~10% kept at random: rows of uneven counts
-  Pattern csr;
-  csr.kind = Kind::Csr;
-  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, csr, DType::F32);
-  const std::size_t infCol = 128;  // first column of the second block (where a wrong padding offset would point)
-  for (std::size_t batch : {std::size_t{2}, std::size_t{3}, std::size_t{64}, std::size_t{80}}) {
-    std::vector<float> x(batch * s.cols, 0.5f), y(batch * s.rows);
-    for (std::size_t b = 0; b < batch; ++b) x[b * s.cols + infCol] = std::numeric_limits<float>::infinity();
-    for (Isa isa : supportedIsas()) {
-      setIsaOverrideForTesting(isa);
-      MatmulArgs args;
-      args.x = x.data();
-      args.batch = batch;
-      args.y = y.data();
-      matmulCpu(pm, args);
-      for (std::size_t b = 0; b < batch; ++b)
-        for (uint32_t r = 0; r < s.rows; ++r) {
-          const bool uses = w[std::size_t{r} * s.cols + infCol] != 0.0f;
-          const float v = y[b * s.rows + r];
-          CHECK_MSG(uses ? !std::isfinite(v) : std::isfinite(v),
-                    std::string("isa ") + isaName(isa) + " batch " + std::to_string(batch) + " row " +
-                        std::to_string(r));
+  std::size_t gsPadding = 0;
+  for (const auto& f : kFormats) {
+    // The Inf's column: where a GS padding lane points, else the first column of the row-blocked
+    // copy's second block (where a wrong padding offset would point).
+    std::size_t infCol = 128;
+    PackedMatrix pm;
+    if (f.pattern.kind == Kind::GS) {
+      // A GS-pruned matrix with two weights taken from every 7th row, packed as is: those rows
+      // get padding lanes.
+      std::vector<float> m(w.size());
+      toDense(pruneAndPack(w.data(), s.rows, s.cols, f.pattern, 0.9, DType::F32), m.data());
+      for (uint32_t r = 0; r < s.rows; r += 7)
+        for (uint32_t c = 0, taken = 0; c < s.cols && taken < 2; ++c)
+          if (m[std::size_t{r} * s.cols + c] != 0.0f) m[std::size_t{r} * s.cols + c] = 0.0f, ++taken;
+      pm = pack(m.data(), s.rows, s.cols, f.pattern, DType::F32);
+    } else {
+      std::vector<float> m = f.matrices(f.pattern, s, 79).back();
+      if (f.pattern.kind == Kind::Csr)  // ~10% kept at random: rows of uneven counts
+        for (std::size_t i = 0; i < m.size(); ++i)
+          if (std::fabs(keep[i]) > 0.13f) m[i] = 0.0f;
+      pm = pack(m.data(), s.rows, s.cols, f.pattern, DType::F32);
+    }
+    std::vector<float> dense(std::size_t{s.rows} * s.cols);
+    toDense(pm, dense.data());
+    const bool exact = f.pattern.kind == Kind::Csr || f.pattern.kind == Kind::GS;
+    if (f.pattern.kind == Kind::GS) {  // the first padding lane of a real row
+      CHECK(pm.indices.width() == 2);
+      const std::size_t B = f.pattern.banks, E = f.pattern.perRow, R = B / E;
+      bool found = false;
+      for (std::size_t g = 0; g + 1 < pm.ptr.size(); ++g)
+        for (std::size_t i = pm.ptr[g] * B; i < pm.ptr[g + 1] * B; ++i) {
+          const std::size_t gr = g * R + (i % B) / E;
+          const bool real = f.pattern.permute ? pm.rowIds[gr] != PackedMatrix::kNoRow : gr < s.rows;
+          if (real && pm.values.f32()[i] == 0.0f) {
+            ++gsPadding;
+            if (!found) infCol = pm.indices.as<uint16_t>()[i], found = true;
+          }
         }
     }
+    std::vector<Finite> want(s.rows);
+    bool first = true;
+    for (std::size_t batch : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{64}, std::size_t{80}}) {
+      std::vector<float> x(batch * s.cols, 0.5f), y(batch * s.rows);
+      for (std::size_t b = 0; b < batch; ++b) x[b * s.cols + infCol] = std::numeric_limits<float>::infinity();
+      for (Isa isa : supportedIsas()) {
+        setIsaOverrideForTesting(isa);
+        MatmulArgs args;
+        args.x = x.data();
+        args.batch = batch;
+        args.y = y.data();
+        matmulCpu(pm, args);
+        for (std::size_t b = 0; b < batch; ++b)
+          for (uint32_t r = 0; r < s.rows; ++r) {
+            const Finite got = classify(y[b * s.rows + r]);
+            const std::string where = std::string(f.name) + " isa " + isaName(isa) + " batch " +
+                                      std::to_string(batch) + " row " + std::to_string(r);
+            if (first) want[r] = got;
+            CHECK_MSG(got == want[r], where + ": finite/Inf/NaN differs from batch 1");
+            if (exact) {
+              const bool uses = dense[std::size_t{r} * s.cols + infCol] != 0.0f;
+              CHECK_MSG(uses == (got != Finite::Yes), where + (uses ? ": should not be finite" : ": should be finite"));
+            }
+          }
+        first = false;
+      }
+    }
   }
+  CHECK_MSG(gsPadding > 0, "expected GS padding lanes in real rows (else the GS part proves nothing)");
   setIsaOverrideForTesting(detectedIsa());
 }
 

@@ -59,7 +59,8 @@ void layoutRowBlocked(RowBlocked& rb, std::vector<RbEntry>& e, const std::vector
 }  // namespace detail
 
 // Builds the copy of w from forEach(emit), which calls emit(row, col, value) once per stored entry
-// (any order; zeros are dropped). Null when the matrix is too large for the copy's 32-bit slot offsets.
+// (any order). Zeros the format stores as weights (N:M, block) are kept, so they multiply x as in the
+// other kernels; formats with padding entries (GS) leave those out. Null when the matrix is too large for the copy's 32-bit slot offsets.
 template <class ForEach>
 std::shared_ptr<const RowBlocked> buildRowBlocked(const PackedMatrix& w, ForEach&& forEach) {
   // Slot offsets are uint32 in units of kRbLanes entries (padding adds at most ~kRbLanes x).
@@ -71,15 +72,11 @@ std::shared_ptr<const RowBlocked> buildRowBlocked(const PackedMatrix& w, ForEach
   rb->sizes[0] = w.values.size(), rb->sizes[1] = w.indices.size(), rb->sizes[2] = w.ptr.size();
   // Counting sort of the entries by chunk: count, then place.
   std::vector<std::size_t> start(rb->chunks + 1, 0);
-  forEach([&](uint32_t row, uint32_t, float v) {
-    if (v != 0.0f) ++start[row / kRbChunkRows + 1];
-  });
+  forEach([&](uint32_t row, uint32_t, float) { ++start[row / kRbChunkRows + 1]; });
   for (std::size_t c = 0; c < rb->chunks; ++c) start[c + 1] += start[c];
   std::vector<detail::RbEntry> e(start.back());
   std::vector<std::size_t> fill(start.begin(), start.end() - 1);
-  forEach([&](uint32_t row, uint32_t col, float v) {
-    if (v != 0.0f) e[fill[row / kRbChunkRows]++] = detail::RbEntry{row, col, v};
-  });
+  forEach([&](uint32_t row, uint32_t col, float v) { e[fill[row / kRbChunkRows]++] = detail::RbEntry{row, col, v}; });
   detail::layoutRowBlocked(*rb, e, start);
   return rb;
 }

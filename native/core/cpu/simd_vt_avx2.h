@@ -32,7 +32,9 @@ struct VT {
   static void store(float* p, V v) { _mm256_store_ps(p, v); }
   static V loadu(const float* p) { return _mm256_loadu_ps(p); }
   static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
-  static V gather(const float* base, VI ix) { return _mm256_i32gather_ps(base, ix, 4); }
+  using M = __m256;  // lane mask: all ones / all zeros
+  static M nonzero(V w) { return _mm256_cmp_ps(w, zero(), _CMP_NEQ_UQ); }
+  static V gather(const float* base, VI ix, M m) { return _mm256_mask_i32gather_ps(zero(), base, ix, m, 4); }
   template <class T>
   static V loadValues(const T* v) { return cpu::loadValues(v); }
   template <class T>

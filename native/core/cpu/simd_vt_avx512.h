@@ -24,8 +24,12 @@ struct VT {
   static void store(float* p, V v) { _mm512_store_ps(p, v); }
   static V loadu(const float* p) { return _mm512_loadu_ps(p); }
   static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
-  // base[ix[j]] for every lane j.
-  static V gather(const float* base, VI ix) { return _mm512_mask_i32gather_ps(zero(), 0xffff, ix, base, 4); }
+  // The lanes where w is not zero (NaN included), the others 0: such a vector times w never reads x
+  // for a zero weight, so 0 * Inf cannot make a NaN.
+  using M = __mmask16;
+  static M nonzero(V w) { return _mm512_cmp_ps_mask(w, zero(), _CMP_NEQ_UQ); }
+  // base[ix[j]] for the lanes j in m, 0 elsewhere (those lanes are not read).
+  static V gather(const float* base, VI ix, M m) { return _mm512_mask_i32gather_ps(zero(), m, ix, base, 4); }
   // W weights as fp32 (fp16 widened) and W column indices as int32 (uint16 widened), unaligned.
   static V loadValues(const float* v) { return _mm512_loadu_ps(v); }
   static V loadValues(const uint16_t* v) {

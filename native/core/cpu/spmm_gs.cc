@@ -38,7 +38,10 @@ void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t
   for (std::size_t g = g0; g < g1; ++g) {
     float lanes[kMaxBanks] = {};
     for (std::size_t p = ptr[g]; p < ptr[g + 1]; ++p)
-      for (std::size_t l = 0; l < B; ++l) lanes[l] += loadWeight(val, p * B + l) * x[idx[p * B + l]];
+      for (std::size_t l = 0; l < B; ++l) {
+        const float w = loadWeight(val, p * B + l);
+        if (w != 0.0f) lanes[l] += w * x[idx[p * B + l]];  // padding lanes never read x (0 * Inf)
+      }
     for (std::size_t r = 0; r < R; ++r) {
       float s = 0.0f;
       for (std::size_t e = 0; e < E; ++e) s += lanes[r * E + e];
@@ -120,7 +123,8 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
               TileRow acc;
               for (std::size_t p = ptr[g]; p < ptr[g + 1]; ++p)
                 for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
-                  acc.axpy(loadWeight(val, l), xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
+                  if (const float w = loadWeight(val, l); w != 0.0f)  // padding lanes never read x
+                    acc.axpy(w, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
               acc.copyTo(tile + r * kBatchTile);
             }
             storeTile(epi, tile, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t), xv.b0 + t * kBatchTile,
@@ -155,7 +159,8 @@ void gsForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_
           if (row == PackedMatrix::kNoRow) continue;
           for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
             for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
-              emit(row, static_cast<uint32_t>(idx[l]), loadWeight(val, l));
+              if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
+                emit(row, static_cast<uint32_t>(idx[l]), v);
         }
     });
   });
