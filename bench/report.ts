@@ -1,7 +1,8 @@
 // Rows, derived metrics, the aligned tables, the targets block and the JSON file.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+import { makeDir } from '../lib/profile/make-dir.js';
 import type { Stats } from './timing.js';
 
 export interface Row {
@@ -155,7 +156,8 @@ export function formatTargets(targets: readonly Target[], packMaxMs: number | nu
   return lines.join('\n');
 }
 
-export function writeJson(path: string, data: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
+/** Writes data as JSON to path, making its folder (one level at a time: see lib/profile/make-dir.ts). */
+export async function writeJson(path: string, data: unknown): Promise<void> {
+  await makeDir(dirname(path));
+  await writeFile(path, `${JSON.stringify(data, null, 2)}\n`);
 }

@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outPath = cfg.out ?? fileURLToPath(new URL(`./results/bench-${stamp}.json`, import.meta.url));
   const durationS = (performance.now() - started) / 1000;
-  writeJson(outPath, {
+  await writeJson(outPath, {
     tool: 'gsparse-bench',
     date: new Date().toISOString(),
     command,
