@@ -106,13 +106,20 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn
   const RowBlockedArgs ka = rb.args();
   const std::size_t tileFloats = std::size_t{rb.nBlocks} * kRbBlockFloats;
   // Passes of up to 16 tiles bound the X^T copy (kept per calling thread, as runTilesCached does).
-  constexpr std::size_t kPassTiles = 16;
+  // Up to kCachedBytes the copy lives in a per-calling-thread buffer kept between calls (no page
+  // faults per call); larger ones are allocated per call and freed. A reference, so pool threads
+  // see the caller's buffer.
+  constexpr std::size_t kPassTiles = 16, kCachedBytes = std::size_t{16} << 20;
   thread_local AlignedVec<float> callerBuf;
-  AlignedVec<float>& xt = callerBuf;  // a reference: pool threads must see the caller's buffer
+  AlignedVec<float> local;
+  const std::size_t passTiles = std::min(kPassTiles, (a.batch + kBatchTile - 1) / kBatchTile);
+  AlignedVec<float>& xt = passTiles * tileFloats * sizeof(float) <= kCachedBytes ? callerBuf : local;
   for (std::size_t b0 = 0; b0 < a.batch; b0 += kPassTiles * kBatchTile) {
     const std::size_t tiles = std::min(kPassTiles, (a.batch - b0 + kBatchTile - 1) / kBatchTile);
     prepareBlockedX(a, rb.cols, rb.nBlocks, b0, tiles, xt);
-    parallelForWeighted(rb.chunks, rb.prefix.data(), 1, [&](std::size_t c0, std::size_t c1) {
+    // A thread's share should hold enough multiply-adds to pay for waking it (as runKernel's kMinMacs).
+    const uint64_t minEntries = std::max<uint64_t>(32768 / (tiles * kBatchTile), 16);
+    parallelForWeighted(rb.chunks, rb.prefix.data(), minEntries, [&](std::size_t c0, std::size_t c1) {
       alignas(64) float acc[kRbChunkRows * 64];
       // Tile groups outside, chunks inside: one group's X^T (1 MiB at 4096 columns) stays in L2 while
       // the chunks' copy streams by again (from L3 at these sizes).
