@@ -6,6 +6,7 @@
 #include "gs_gather.h"
 #include "simd_typed.h"
 #include "simd_vt_avx2.h"
+#include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
@@ -23,6 +24,8 @@ void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::
     const std::size_t end = a.ptr[r + 1];
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     for (; k + 16 <= end; k += 16) {
+      prefetchAhead(val + k);
+      prefetchAhead(idx + k);
       acc0 = _mm256_fmadd_ps(loadValues(val + k), _mm256_i32gather_ps(x, loadIndices(idx + k), 4), acc0);
       acc1 = _mm256_fmadd_ps(loadValues(val + k + 8), _mm256_i32gather_ps(x, loadIndices(idx + k + 8), 4), acc1);
     }

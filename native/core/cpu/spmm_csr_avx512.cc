@@ -6,6 +6,7 @@
 
 #include "gs_gather.h"
 #include "simd_typed.h"
+#include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
@@ -37,6 +38,9 @@ void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::
     const std::size_t end = a.ptr[r + 1];
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
     for (; k + 32 <= end; k += 32) {
+      prefetchAhead(val + k);
+      prefetchAhead(val + k + 16);
+      prefetchAhead(idx + k);
       const __m512 x0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, loadIndices(idx + k, 0xffff), x, 4);
       const __m512 x1 =
           _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, loadIndices(idx + k + 16, 0xffff), x, 4);

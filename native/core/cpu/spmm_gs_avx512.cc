@@ -6,6 +6,7 @@
 #include "gs_gather.h"
 #include "simd_typed.h"
 #include "simd_vt_avx512.h"
+#include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {

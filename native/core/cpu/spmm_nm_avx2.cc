@@ -6,6 +6,7 @@
 
 #include "nm_block_simd.h"
 #include "simd_vt_avx2.h"
+#include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
@@ -48,6 +49,8 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     std::size_t k = 0;
     for (; k + 16 <= perRow; k += 16) {
+      prefetchAhead(w + k);
+      prefetchAhead(idx + k);
       const __m256i b0 = _mm256_add_epi32(patv, _mm256_set1_epi32(static_cast<int>((k / n) * m)));
       const __m256i b1 = _mm256_add_epi32(patv, _mm256_set1_epi32(static_cast<int>(((k + 8) / n) * m)));
       const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k));
@@ -71,6 +74,8 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     std::size_t k = k0;
     for (; k + 4 <= k1; k += 4) {
+      prefetchAhead(val + k * 4);
+      prefetchAhead(idx + k);
       const __m256 x0 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 1]]), _mm_set1_ps(x[idx[k]]));
       const __m256 x1 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 3]]), _mm_set1_ps(x[idx[k + 2]]));
       acc0 = _mm256_fmadd_ps(loadW8(val + k * 4), x0, acc0);

@@ -6,6 +6,7 @@
 
 #include "nm_block_simd.h"
 #include "simd_vt_avx512.h"
+#include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
@@ -45,6 +46,9 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
     std::size_t k = 0;
     if (is24) {
       for (; k + 32 <= perRow; k += 32) {
+        prefetchAhead(w + k);
+        prefetchAhead(w + k + 16);
+        prefetchAhead(idx + k);
         const float* xg = x + 2 * k;
         const __m512i i0 = _mm512_add_epi32(
             patv, _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k))));
@@ -57,6 +61,8 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
       }
     } else {
       for (; k + 16 <= perRow; k += 16) {
+        prefetchAhead(w + k);
+        prefetchAhead(idx + k);
         const __m512i base = _mm512_set1_epi32(static_cast<int>((k / n) * m));
         const __m512i iv = _mm512_add_epi32(
             _mm512_add_epi32(patv, base),
@@ -82,6 +88,9 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
     std::size_t k = k0;
     for (; k + 8 <= k1; k += 8) {
+      prefetchAhead(val + k * 4);
+      prefetchAhead(val + k * 4 + 16);
+      prefetchAhead(idx + k);
       const __m512i c0 = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<int>(idx[k + 3]),
                                           static_cast<int>(idx[k + 2]), static_cast<int>(idx[k + 1]),
                                           static_cast<int>(idx[k]));
