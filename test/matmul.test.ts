@@ -10,7 +10,7 @@ const SHAPES: [number, number][] = [
   [37, 70],
   [200, 777],
 ];
-const BATCHES = [1, 3, 33];
+const BATCHES = [1, 3, 33, 64]; // 3+: X^T tiles; 64: the row-blocked kernel's 4-tile pass
 const EPILOGUES: { name: string; bias: boolean; activation?: Activation }[] = [
   { name: 'no bias', bias: false },
   { name: 'bias+relu', bias: true, activation: 'relu' },
