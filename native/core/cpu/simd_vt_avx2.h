@@ -31,6 +31,12 @@ struct VT {
   static V load(const float* p) { return _mm256_load_ps(p); }  // 32-byte aligned
   static void store(float* p, V v) { _mm256_store_ps(p, v); }
   static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static float sum(V v) {  // of the lanes
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+  }
   static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
   using M = __m256;  // lane mask: all ones / all zeros
   static M nonzero(V w) { return _mm256_cmp_ps(w, zero(), _CMP_NEQ_UQ); }

@@ -23,6 +23,14 @@ struct VT {
   static V load(const float* p) { return _mm512_load_ps(p); }  // 64-byte aligned
   static void store(float* p, V v) { _mm512_store_ps(p, v); }
   static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  // Sum of the lanes (masked extract: GCC 12 warns falsely on _mm512_reduce_add_ps's unmasked one).
+  static float sum(V v) {
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_maskz_extractf32x8_ps(0xff, v, 1));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    return _mm_cvtss_f32(q);
+  }
   static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
   // The lanes where w is not zero (NaN included), the others 0: such a vector times w never reads x
   // for a zero weight, so 0 * Inf cannot make a NaN.
@@ -38,6 +46,13 @@ struct VT {
   static VI loadIndices(const uint32_t* ix) { return _mm512_loadu_si512(ix); }
   static VI loadIndices(const uint16_t* ix) {
     return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)));
+  }
+  // The same for the lanes in m only (row tails), 0 elsewhere; the others are not read.
+  static V loadValues(const float* v, M m) { return _mm512_maskz_loadu_ps(m, v); }
+  static V loadValues(const uint16_t* v, M m) { return _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(m, v)); }
+  static VI loadIndices(const uint32_t* ix, M m) { return _mm512_maskz_loadu_epi32(m, ix); }
+  static VI loadIndices(const uint16_t* ix, M m) {
+    return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_maskz_loadu_epi16(m, ix));
   }
 };
 

@@ -13,9 +13,6 @@ namespace cpu {
 
 namespace {
 
-inline float weight(const float* v, std::size_t k) { return v[k]; }
-inline float weight(const uint16_t* v, std::size_t k) { return _cvtsh_ss(v[k]); }
-
 template <class V, class I>
 void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::size_t r0, std::size_t r1,
          float* out) {
@@ -34,7 +31,7 @@ void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, _mm256_add_ps(acc0, acc1));
     float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-    for (; k < end; ++k) s += weight(val, k) * x[idx[k]];
+    for (; k < end; ++k) s += weightAt(val + k) * x[idx[k]];
     out[r - r0] = s;
   }
 }

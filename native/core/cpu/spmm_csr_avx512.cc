@@ -6,29 +6,13 @@
 
 #include "gs_gather.h"
 #include "simd_typed.h"
+#include "simd_vt_avx512.h"
 #include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
-
-inline __m512 loadValues(const float* v, __mmask16 m) { return _mm512_maskz_loadu_ps(m, v); }
-inline __m512 loadValues(const uint16_t* v, __mmask16 m) {
-  return _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(m, v));
-}
-inline __m512i loadIndices(const uint32_t* ix, __mmask16 m) { return _mm512_maskz_loadu_epi32(m, ix); }
-inline __m512i loadIndices(const uint16_t* ix, __mmask16 m) {
-  return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_maskz_loadu_epi16(m, ix));
-}
-// Horizontal sum (masked extract: GCC 12 warns on _mm512_reduce_add_ps's unmasked one).
-inline float hsum(__m512 v) {
-  __m256 h = _mm256_add_ps(_mm512_maskz_extractf32x8_ps(0xff, v, 0), _mm512_maskz_extractf32x8_ps(0xff, v, 1));
-  __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  q = _mm_add_ss(q, _mm_movehdup_ps(q));
-  return _mm_cvtss_f32(q);
-}
 
 template <class V, class I>
 void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::size_t r0, std::size_t r1,
@@ -41,19 +25,19 @@ void vec(const CsrSimdArgs& a, const V* val, const I* idx, const float* x, std::
       prefetchAhead(val + k);
       prefetchAhead(val + k + 16);
       prefetchAhead(idx + k);
-      const __m512 x0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, loadIndices(idx + k, 0xffff), x, 4);
+      const __m512 x0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, VT::loadIndices(idx + k, 0xffff), x, 4);
       const __m512 x1 =
-          _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, loadIndices(idx + k + 16, 0xffff), x, 4);
-      acc0 = _mm512_fmadd_ps(loadValues(val + k, 0xffff), x0, acc0);
-      acc1 = _mm512_fmadd_ps(loadValues(val + k + 16, 0xffff), x1, acc1);
+          _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, VT::loadIndices(idx + k + 16, 0xffff), x, 4);
+      acc0 = _mm512_fmadd_ps(VT::loadValues(val + k, 0xffff), x0, acc0);
+      acc1 = _mm512_fmadd_ps(VT::loadValues(val + k + 16, 0xffff), x1, acc1);
     }
     for (; k < end; k += 16) {
       const std::size_t n = end - k;
       const __mmask16 m = n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1);
-      const __m512 xg = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, loadIndices(idx + k, m), x, 4);
-      acc0 = _mm512_fmadd_ps(loadValues(val + k, m), xg, acc0);
+      const __m512 xg = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, VT::loadIndices(idx + k, m), x, 4);
+      acc0 = _mm512_fmadd_ps(VT::loadValues(val + k, m), xg, acc0);
     }
-    out[r - r0] = hsum(_mm512_add_ps(acc0, acc1));
+    out[r - r0] = VT::sum(_mm512_add_ps(acc0, acc1));
   }
 }
 

@@ -14,40 +14,18 @@ namespace {
 constexpr std::size_t kMr = 12;
 constexpr int kTilesPerPass = 2;
 
-// Copies n weights of one row to dst as fp32.
-inline void copyRow(const float* src, float* dst, std::size_t n) {
+// Copies n weights of one row to dst as fp32 (the tail with a masked load and store).
+template <class T>
+inline void copyRow(const T* src, float* dst, std::size_t n) {
   std::size_t k = 0;
-  for (; k + 16 <= n; k += 16) _mm512_store_ps(dst + k, _mm512_loadu_ps(src + k));
+  for (; k + 16 <= n; k += 16) VT::store(dst + k, VT::loadValues(src + k));
   if (k < n) {
     const __mmask16 m = static_cast<__mmask16>((1u << (n - k)) - 1);
-    _mm512_mask_storeu_ps(dst + k, m, _mm512_maskz_loadu_ps(m, src + k));
-  }
-}
-inline void copyRow(const uint16_t* src, float* dst, std::size_t n) {
-  std::size_t k = 0;
-  for (; k + 16 <= n; k += 16)
-    _mm512_store_ps(dst + k, _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + k))));
-  if (k < n) {
-    const __mmask16 m = static_cast<__mmask16>((1u << (n - k)) - 1);
-    _mm512_mask_storeu_ps(dst + k, m, _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(m, src + k)));
+    _mm512_mask_storeu_ps(dst + k, m, VT::loadValues(src + k, m));
   }
 }
 
-inline __m512 loadW(const float* p) { return _mm512_loadu_ps(p); }
-inline __m512 loadW(const uint16_t* p) {
-  return _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512 loadW(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
-inline __m512 loadW(const uint16_t* p, __mmask16 m) { return _mm512_maskz_cvtph_ps(0xffff, _mm256_maskz_loadu_epi16(m, p)); }
 
-// Horizontal sum (zero-masked extract: GCC 12 warns falsely on _mm512_reduce_add_ps).
-inline float hsum(__m512 v) {
-  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_maskz_extractf32x8_ps(0xff, v, 1));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // Dot products of NR rows (pointers w[i]) with x over n columns.
 template <int NR, class V>
@@ -59,16 +37,16 @@ inline void dots(const V* const* w, const float* x, std::size_t n, float* out) {
     const __m512 xa = _mm512_loadu_ps(x + k), xb = _mm512_loadu_ps(x + k + 16);
 #pragma GCC unroll 4
     for (int i = 0; i < NR; ++i) {
-      acc0[i] = _mm512_fmadd_ps(loadW(w[i] + k), xa, acc0[i]);
-      acc1[i] = _mm512_fmadd_ps(loadW(w[i] + k + 16), xb, acc1[i]);
+      acc0[i] = _mm512_fmadd_ps(VT::loadValues(w[i] + k), xa, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(VT::loadValues(w[i] + k + 16), xb, acc1[i]);
     }
   }
   for (; k < n; k += 16) {
     const __mmask16 m = n - k >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (n - k)) - 1);
     const __m512 xa = _mm512_maskz_loadu_ps(m, x + k);
-    for (int i = 0; i < NR; ++i) acc0[i] = _mm512_fmadd_ps(loadW(w[i] + k, m), xa, acc0[i]);
+    for (int i = 0; i < NR; ++i) acc0[i] = _mm512_fmadd_ps(VT::loadValues(w[i] + k, m), xa, acc0[i]);
   }
-  for (int i = 0; i < NR; ++i) out[i] = hsum(_mm512_add_ps(acc0[i], acc1[i]));
+  for (int i = 0; i < NR; ++i) out[i] = VT::sum(_mm512_add_ps(acc0[i], acc1[i]));
 }
 
 }  // namespace

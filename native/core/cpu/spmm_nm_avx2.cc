@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nm_block_simd.h"
+#include "simd_typed.h"
 #include "simd_vt_avx2.h"
 #include "stream_prefetch.h"
 
@@ -22,18 +23,6 @@ constexpr std::size_t kBlockTilesPerGroup = 1;
 #include "nm_block_simd.inc"
 
 namespace {
-
-inline __m256 loadW8(const float* v) { return _mm256_loadu_ps(v); }
-inline __m256 loadW8(const uint16_t* v) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v))); }
-inline float loadW1(const float* v) { return *v; }
-inline float loadW1(const uint16_t* v) { return _cvtsh_ss(*v); }
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 template <class T>
 void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
@@ -56,11 +45,11 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
       const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k));
       const __m256i i0 = _mm256_add_epi32(b0, _mm256_cvtepu8_epi32(raw));
       const __m256i i1 = _mm256_add_epi32(b1, _mm256_cvtepu8_epi32(_mm_srli_si128(raw, 8)));
-      acc0 = _mm256_fmadd_ps(loadW8(w + k), _mm256_i32gather_ps(x, i0, 4), acc0);
-      acc1 = _mm256_fmadd_ps(loadW8(w + k + 8), _mm256_i32gather_ps(x, i1, 4), acc1);
+      acc0 = _mm256_fmadd_ps(VT::loadValues(w + k), _mm256_i32gather_ps(x, i0, 4), acc0);
+      acc1 = _mm256_fmadd_ps(VT::loadValues(w + k + 8), _mm256_i32gather_ps(x, i1, 4), acc1);
     }
-    float s = hsum(_mm256_add_ps(acc0, acc1));
-    for (; k < perRow; ++k) s += loadW1(w + k) * x[(k / n) * m + idx[k]];
+    float s = VT::sum(_mm256_add_ps(acc0, acc1));
+    for (; k < perRow; ++k) s += weightAt(w + k) * x[(k / n) * m + idx[k]];
     a.y[r] = applyAct(s, a, r);
   }
 }
@@ -78,8 +67,8 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
       prefetchAhead(idx + k);
       const __m256 x0 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 1]]), _mm_set1_ps(x[idx[k]]));
       const __m256 x1 = _mm256_set_m128(_mm_set1_ps(x[idx[k + 3]]), _mm_set1_ps(x[idx[k + 2]]));
-      acc0 = _mm256_fmadd_ps(loadW8(val + k * 4), x0, acc0);
-      acc1 = _mm256_fmadd_ps(loadW8(val + k * 4 + 8), x1, acc1);
+      acc0 = _mm256_fmadd_ps(VT::loadValues(val + k * 4), x0, acc0);
+      acc1 = _mm256_fmadd_ps(VT::loadValues(val + k * 4 + 8), x1, acc1);
     }
     const __m256 s8 = _mm256_add_ps(acc0, acc1);
     const __m128 s4v = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
@@ -87,7 +76,7 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
     _mm_store_ps(s, s4v);
     for (; k < k1; ++k) {
       const float xv = x[idx[k]];
-      for (int i = 0; i < 4; ++i) s[i] += loadW1(val + k * 4 + i) * xv;
+      for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
     }
     for (std::size_t i = 0; i < 4; ++i)
       if (br * 4 + i < a.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);

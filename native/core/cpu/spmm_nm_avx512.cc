@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nm_block_simd.h"
+#include "simd_typed.h"
 #include "simd_vt_avx512.h"
 #include "stream_prefetch.h"
 
@@ -22,13 +23,6 @@ constexpr std::size_t kBlockTilesPerGroup = 4;
 #include "nm_block_simd.inc"
 
 namespace {
-
-inline __m512 loadW16(const float* v) { return _mm512_loadu_ps(v); }
-inline __m512 loadW16(const uint16_t* v) {
-  return _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v)));
-}
-inline float loadW1(const float* v) { return *v; }
-inline float loadW1(const uint16_t* v) { return _cvtsh_ss(*v); }
 
 template <class T>
 void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
@@ -56,8 +50,8 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
             patv, _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k + 16))));
         const __m512 xs0 = _mm512_permutex2var_ps(_mm512_loadu_ps(xg), i0, _mm512_loadu_ps(xg + 16));
         const __m512 xs1 = _mm512_permutex2var_ps(_mm512_loadu_ps(xg + 32), i1, _mm512_loadu_ps(xg + 48));
-        acc0 = _mm512_fmadd_ps(loadW16(w + k), xs0, acc0);
-        acc1 = _mm512_fmadd_ps(loadW16(w + k + 16), xs1, acc1);
+        acc0 = _mm512_fmadd_ps(VT::loadValues(w + k), xs0, acc0);
+        acc1 = _mm512_fmadd_ps(VT::loadValues(w + k + 16), xs1, acc1);
       }
     } else {
       for (; k + 16 <= perRow; k += 16) {
@@ -68,11 +62,11 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
             _mm512_add_epi32(patv, base),
             _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + k))));
         const __m512 xs = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, iv, x, 4);
-        acc0 = _mm512_fmadd_ps(loadW16(w + k), xs, acc0);
+        acc0 = _mm512_fmadd_ps(VT::loadValues(w + k), xs, acc0);
       }
     }
     float s = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-    for (; k < perRow; ++k) s += loadW1(w + k) * x[(k / n) * m + idx[k]];
+    for (; k < perRow; ++k) s += weightAt(w + k) * x[(k / n) * m + idx[k]];
     a.y[r] = applyAct(s, a, r);
   }
 }
@@ -99,15 +93,15 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
                                           static_cast<int>(idx[k + 4]));
       const __m512 x0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, _mm512_permutexvar_epi32(rep, c0), x, 4);
       const __m512 x1 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, _mm512_permutexvar_epi32(rep, c1), x, 4);
-      acc0 = _mm512_fmadd_ps(loadW16(val + k * 4), x0, acc0);
-      acc1 = _mm512_fmadd_ps(loadW16(val + k * 4 + 16), x1, acc1);
+      acc0 = _mm512_fmadd_ps(VT::loadValues(val + k * 4), x0, acc0);
+      acc1 = _mm512_fmadd_ps(VT::loadValues(val + k * 4 + 16), x1, acc1);
     }
     _mm512_store_ps(lanes, _mm512_add_ps(acc0, acc1));
     float s[4];
     for (int i = 0; i < 4; ++i) s[i] = lanes[i] + lanes[4 + i] + lanes[8 + i] + lanes[12 + i];
     for (; k < k1; ++k) {
       const float xv = x[idx[k]];
-      for (int i = 0; i < 4; ++i) s[i] += loadW1(val + k * 4 + i) * xv;
+      for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
     }
     for (std::size_t i = 0; i < 4; ++i)
       if (br * 4 + i < a.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
