@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "row_blocked_kernel.h"
+#include "stream_prefetch.h"
 #include "simd_vt_avx2.h"
 
 namespace gsparse {
