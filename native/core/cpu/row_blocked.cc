@@ -13,6 +13,7 @@ std::size_t rowBlockedMinBatch() {
   // Measured on W 4096x4096 at 90% (csr, gs:16) and 2:4, AVX-512, 2 threads, microbench --batches
   // 2..16 against the per-format X^T tile kernels: csr even at batch 2 and ahead from 3 (0.73 vs 1.08
   // ms), gs:16 ahead from 3 (its gather kernel keeps batch 2), 2:4 2x faster from batch 2 (4.0 vs 8.7 ms).
+  // The variable set to 0 (or less) turns the copy off: batched calls then take the per-format kernels.
   static const std::size_t v = [] {
     const char* s = std::getenv("GSPARSE_ROW_BLOCKED_MIN_BATCH");
     const long n = s ? std::atol(s) : 2L;
@@ -23,7 +24,7 @@ std::size_t rowBlockedMinBatch() {
 
 namespace detail {
 
-void layoutRowBlocked(RowBlocked& rb, std::vector<RbEntry>& e, const std::vector<std::size_t>& chunkStart) {
+void layoutRowBlocked(RowBlocked& rb, const std::vector<RbEntry>& e, const std::vector<std::size_t>& chunkStart) {
   constexpr std::size_t RC = kRbChunkRows, KB = kRbBlockCols, NL = kRbLanes;
   const std::size_t nBlocks = std::max<std::size_t>(1, (rb.cols + KB - 1) / KB);
   constexpr uint16_t padOff = static_cast<uint16_t>(KB * 64);  // the block's zero column
@@ -105,8 +106,7 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn
   const Epilogue epi(a);
   const RowBlockedArgs ka = rb.args();
   const std::size_t tileFloats = std::size_t{rb.nBlocks} * kRbBlockFloats;
-  // Passes of up to 16 tiles bound the X^T copy (kept per calling thread, as runTilesCached does).
-  // Up to kCachedBytes the copy lives in a per-calling-thread buffer kept between calls (no page
+  // Passes of up to 16 tiles bound the X^T copy. Up to kCachedBytes it lives in a per-calling-thread buffer kept between calls (no page
   // faults per call); larger ones are allocated per call and freed. A reference, so pool threads
   // see the caller's buffer.
   constexpr std::size_t kPassTiles = 16, kCachedBytes = std::size_t{16} << 20;

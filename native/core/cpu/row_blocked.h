@@ -55,7 +55,7 @@ struct RbEntry {
   float value;
 };
 // Lays out entries already grouped by chunk (chunkStart: chunks + 1 offsets into e).
-void layoutRowBlocked(RowBlocked& rb, std::vector<RbEntry>& e, const std::vector<std::size_t>& chunkStart);
+void layoutRowBlocked(RowBlocked& rb, const std::vector<RbEntry>& e, const std::vector<std::size_t>& chunkStart);
 }  // namespace detail
 
 // Builds the copy of w from forEach(emit), which calls emit(row, col, value) once per stored entry
