@@ -17,6 +17,7 @@
 
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
+#include "gsparse/storage.h"
 #include "row_blocked_kernel.h"
 
 namespace gsparse {
@@ -25,8 +26,8 @@ namespace cpu {
 struct RowBlocked {
   std::size_t rows = 0, cols = 0, chunks = 0;
   uint32_t nBlocks = 0, slots = 0;
-  std::vector<float> val;
-  std::vector<uint16_t> off;
+  AlignedVec<float> val;  // aligned allocations: huge pages when large (storage.h)
+  AlignedVec<uint16_t> off;
   std::vector<uint32_t> ptr;
   std::vector<uint8_t> lane;
   std::vector<uint64_t> prefix;  // chunks + 1: entries before each chunk (thread split)
