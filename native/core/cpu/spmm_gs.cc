@@ -123,8 +123,8 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
               TileRow acc;
               for (std::size_t p = ptr[g]; p < ptr[g + 1]; ++p)
                 for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
-                  if (const float w = loadWeight(val, l); w != 0.0f)  // padding lanes never read x
-                    acc.axpy(w, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
+                  if (const float v = loadWeight(val, l); v != 0.0f)  // padding lanes never read x
+                    acc.axpy(v, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
               acc.copyTo(tile + r * kBatchTile);
             }
             storeTile(epi, tile, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t), xv.b0 + t * kBatchTile,
