@@ -80,21 +80,31 @@ void layoutRowBlocked(RowBlocked& rb, const std::vector<RbEntry>& e, const std::
 
 namespace {
 
-// X^T tiles in the kernel's block layout (row_blocked_kernel.h) for batch rows [b0, b0 + tiles * 16):
-// xt[t * blocks * kRbBlockFloats ...]; batch rows past the end and the zero columns read 0.
+// First tile of the group that holds tile t of `tiles` (groups as rowBlockedGroupTiles makes them).
+std::size_t groupStart(std::size_t t, std::size_t tiles) {
+  std::size_t g = 0;
+  while (g + rowBlockedGroupTiles(tiles - g) <= t) g += rowBlockedGroupTiles(tiles - g);
+  return g;
+}
+
+// X^T in the kernel's grouped block layout (row_blocked_kernel.h) for batch rows [b0, b0 + tiles * 16):
+// the group starting at tile g at xt + g * tileFloats; batch rows past the end and the zero columns read 0.
 void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, std::size_t b0, std::size_t tiles,
                      AlignedVec<float>& xt) {
-  xt.resize(tiles * blocks * kRbBlockFloats);
+  const std::size_t tileFloats = blocks * kRbBlockFloats;
+  xt.resize(tiles * tileFloats);
   parallelFor(tiles * blocks, 4, [&](std::size_t i0, std::size_t i1) {
     for (std::size_t i = i0; i < i1; ++i) {
       const std::size_t t = i / blocks, k = i % blocks, c0 = k * kRbBlockCols;
+      const std::size_t g0 = groupStart(t, tiles);
+      const std::size_t nt = rowBlockedGroupTiles(tiles - g0), stride = nt * kBatchTile;
       const std::size_t nc = std::min(kRbBlockCols, cols - std::min(cols, c0));
       const std::size_t width = std::min(kBatchTile, a.batch - (b0 + t * kBatchTile));
-      float* dst = xt.data() + i * kRbBlockFloats;
-      std::fill(dst, dst + kRbBlockFloats, 0.0f);
+      float* dst = xt.data() + g0 * tileFloats + k * nt * kRbBlockFloats + (t - g0) * kBatchTile;
+      for (std::size_t c = 0; c <= kRbBlockCols; ++c) std::fill(dst + c * stride, dst + c * stride + kBatchTile, 0.0f);
       for (std::size_t j = 0; j < width; ++j) {
         const float* src = a.x + (b0 + t * kBatchTile + j) * cols + c0;
-        for (std::size_t c = 0; c < nc; ++c) dst[c * kBatchTile + j] = src[c];
+        for (std::size_t c = 0; c < nc; ++c) dst[c * stride + j] = src[c];
       }
     }
   });
@@ -124,13 +134,12 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn
       // Tile groups outside, chunks inside: one group's X^T (1 MiB at 4096 columns) stays in L2 while
       // the chunks' copy streams by again (from L3 at these sizes).
       for (std::size_t t = 0; t < tiles;) {
-        const std::size_t left = tiles - t, nt = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-        const float* xts[4];
-        for (std::size_t h = 0; h < nt; ++h) xts[h] = xt.data() + (t + h) * tileFloats;
+        const std::size_t nt = rowBlockedGroupTiles(tiles - t);
+        const float* xg = xt.data() + t * tileFloats;
         for (std::size_t c = c0; c < c1; ++c) {
           const std::size_t r0 = c * kRbChunkRows, nr = std::min(kRbChunkRows, rb.rows - r0);
           std::fill(acc, acc + kRbChunkRows * 64, 0.0f);
-          kernel(ka, c, nt, xts, acc);
+          kernel(ka, c, nt, xg, acc);
           for (std::size_t h = 0; h < nt; ++h) {
             const std::size_t bt = b0 + (t + h) * kBatchTile, width = std::min(kBatchTile, a.batch - bt);
             for (std::size_t j = 0; j < width; ++j) {

@@ -11,9 +11,17 @@ namespace cpu {
 
 #include "row_blocked_simd.inc"
 
-void rowBlockedChunkAvx2(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* const* xt,
-                         float* acc) {
-  for (std::size_t h = 0; h < nt; ++h) chunkT<2>(a, c, xt + h, acc + h * 16);
+namespace {
+template <int S>
+void tilesT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc) {
+  for (int h = 0; h < S; ++h) chunkT<2, S>(a, c, xg + h * 16, acc + h * 16);
+}
+}  // namespace
+
+void rowBlockedChunkAvx2(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* xg, float* acc) {
+  if (nt == 4) tilesT<4>(a, c, xg, acc);
+  else if (nt == 2) tilesT<2>(a, c, xg, acc);
+  else tilesT<1>(a, c, xg, acc);
 }
 
 }  // namespace cpu

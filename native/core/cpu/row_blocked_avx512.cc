@@ -11,11 +11,10 @@ namespace cpu {
 
 #include "row_blocked_simd.inc"
 
-void rowBlockedChunkAvx512(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* const* xt,
-                           float* acc) {
-  if (nt == 4) chunkT<4>(a, c, xt, acc);
-  else if (nt == 2) chunkT<2>(a, c, xt, acc);
-  else chunkT<1>(a, c, xt, acc);
+void rowBlockedChunkAvx512(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* xg, float* acc) {
+  if (nt == 4) chunkT<4, 4>(a, c, xg, acc);
+  else if (nt == 2) chunkT<2, 2>(a, c, xg, acc);
+  else chunkT<1, 1>(a, c, xg, acc);
 }
 
 }  // namespace cpu

@@ -17,10 +17,16 @@ constexpr std::size_t kRbBlockCols = 128;
 // Rows interleaved per slot: 4 rows x 4 tiles = 16 independent FMA chains.
 constexpr std::size_t kRbLanes = 4;
 
-// X^T as the kernel reads it, one 16-wide batch tile at a time: column blocks of kRbBlockCols
-// columns, each followed by one zero column (what padding entries point at), so a block is
-// kRbBlockFloats floats and column c of block k sits at k * kRbBlockFloats + (c - k * kRbBlockCols) * 16.
+// X^T as the kernel reads it. Batch tiles of 16 go in groups of nt = 4, 2 or 1 (as many 4s as fit,
+// then a 2, then a 1), and a group interleaves its tiles column by column so one column's nt * 64
+// bytes are contiguous: in column blocks of kRbBlockCols columns, each followed by one zero column
+// (what padding entries point at), column c of block k, tile h sits at
+// ((k * (kRbBlockCols + 1) + c - k * kRbBlockCols) * nt + h) * 16 floats from the group's start.
+// A block of one tile is kRbBlockFloats floats (nt * kRbBlockFloats per group).
 constexpr std::size_t kRbBlockFloats = (kRbBlockCols + 1) * 16;
+
+// Tiles in the group that starts with `left` tiles still to do (the grouping above).
+constexpr std::size_t rowBlockedGroupTiles(std::size_t left) { return left >= 4 ? 4 : left >= 2 ? 2 : 1; }
 
 // One chunk of the copy. Slot s = (chunk * nBlocks + block) * slots + q holds kRbLanes chunk rows
 // lane[s * kRbLanes + i] and their entries in [ptr[s], ptr[s + 1]) (units of kRbLanes entries):
@@ -35,15 +41,13 @@ struct RowBlockedArgs {
   uint32_t nBlocks = 0, slots = 0;
 };
 
-// acc[row * 64 + h * 16 + j] += sum over the chunk's entries of value * X^T[col][j] of tile xt[h]
-// (layout above), for the nt (1, 2 or 4) tiles xt[0..nt) and every row of `chunk`.
-// acc: kRbChunkRows * 64 floats, 64-byte aligned.
-using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt,
-                                   const float* const* xt, float* acc);
-void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* const* xt,
-                           float* acc);
-void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* const* xt,
-                         float* acc);
+// acc[row * 64 + h * 16 + j] += sum over the chunk's entries of value * X^T[col][j] of tile h of
+// the group of nt (1, 2 or 4) tiles at xg (layout above), for every row of `chunk`.
+// acc: kRbChunkRows * 64 floats, xg: 64-byte aligned.
+using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg,
+                                   float* acc);
+void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
+void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -29,6 +29,13 @@ struct VT {
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static V load(const float* p) { return _mm256_load_ps(p); }  // 32-byte aligned
+  // As in simd_vt_avx512.h: four weights in one load, broadcast lane by lane (p: 16-byte aligned).
+  static V loadQuad(const float* p) { return _mm256_castps128_ps256(_mm_load_ps(p)); }
+  template <int I>
+  static V lane(V q) {
+    if constexpr (I == 0) return _mm256_broadcastss_ps(_mm256_castps256_ps128(q));
+    else return _mm256_permutevar8x32_ps(q, _mm256_set1_epi32(I));
+  }
   static void store(float* p, V v) { _mm256_store_ps(p, v); }
   static V loadu(const float* p) { return _mm256_loadu_ps(p); }
   static float sum(V v) {  // of the lanes

@@ -21,6 +21,14 @@ struct VT {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V bcast(const float* p) { return _mm512_set1_ps(*p); }
   static V load(const float* p) { return _mm512_load_ps(p); }  // 64-byte aligned
+  // Four weights in one load, then broadcast lane by lane: a shuffle port uop instead of a load
+  // port one per weight (the row-blocked kernel is load-bound). p: 16-byte aligned.
+  static V loadQuad(const float* p) { return _mm512_castps128_ps512(_mm_load_ps(p)); }
+  template <int I>
+  static V lane(V q) {
+    if constexpr (I == 0) return _mm512_broadcastss_ps(_mm512_castps512_ps128(q));
+    else return _mm512_permutexvar_ps(_mm512_set1_epi32(I), q);
+  }
   static void store(float* p, V v) { _mm512_store_ps(p, v); }
   static V loadu(const float* p) { return _mm512_loadu_ps(p); }
   // Sum of the lanes (masked extract: GCC 12 warns falsely on _mm512_reduce_add_ps's unmasked one).
