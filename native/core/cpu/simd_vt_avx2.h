@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "simd_typed.h"
+
 namespace gsparse {
 namespace cpu {
 namespace {
@@ -48,10 +50,19 @@ struct VT {
   using M = __m256;  // lane mask: all ones / all zeros
   static M nonzero(V w) { return _mm256_cmp_ps(w, zero(), _CMP_NEQ_UQ); }
   static V gather(const float* base, VI ix, M m) { return _mm256_mask_i32gather_ps(zero(), base, ix, m, 4); }
+  static V gather(const float* base, VI ix) { return _mm256_i32gather_ps(base, ix, 4); }
   template <class T>
   static V loadValues(const T* v) { return cpu::loadValues(v); }
   template <class T>
   static VI loadIndices(const T* ix) { return cpu::loadIndices(ix); }
+  // acc plus the n (< W) products v[i] * x[ix[i]] of a row's tail, in lane 0: a scalar loop, as AVX2
+  // has no 16-bit masked loads (and a copy through memory would stall store forwarding).
+  template <class T, class I>
+  static V tailDot(const T* v, const I* ix, const float* x, unsigned n, V acc) {
+    float s = 0.0f;
+    for (unsigned i = 0; i < n; ++i) s += weightAt(v + i) * x[ix[i]];
+    return add(acc, _mm256_setr_ps(s, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f));
+  }
 };
 
 }  // namespace

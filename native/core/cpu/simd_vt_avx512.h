@@ -46,6 +46,7 @@ struct VT {
   static M nonzero(V w) { return _mm512_cmp_ps_mask(w, zero(), _CMP_NEQ_UQ); }
   // base[ix[j]] for the lanes j in m, 0 elsewhere (those lanes are not read).
   static V gather(const float* base, VI ix, M m) { return _mm512_mask_i32gather_ps(zero(), m, ix, base, 4); }
+  static V gather(const float* base, VI ix) { return gather(base, ix, 0xffff); }
   // W weights as fp32 (fp16 widened) and W column indices as int32 (uint16 widened), unaligned.
   static V loadValues(const float* v) { return _mm512_loadu_ps(v); }
   static V loadValues(const uint16_t* v) {
@@ -61,6 +62,12 @@ struct VT {
   static VI loadIndices(const uint32_t* ix, M m) { return _mm512_maskz_loadu_epi32(m, ix); }
   static VI loadIndices(const uint16_t* ix, M m) {
     return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_maskz_loadu_epi16(m, ix));
+  }
+  // acc plus the n (< W) products v[i] * x[ix[i]] of a row's tail, in some of its lanes.
+  template <class T, class I>
+  static V tailDot(const T* v, const I* ix, const float* x, unsigned n, V acc) {
+    const M m = static_cast<M>((1u << n) - 1);
+    return fma(loadValues(v, m), gather(x, loadIndices(ix, m), m), acc);
   }
 };
 
