@@ -4,9 +4,12 @@
 // (random masking does not give the bank-balanced GS structure). Reports the median of repeats:
 //   GF/s dense-eq = 2*rows*cols*batch / time   (speed as seen by the caller, comparable across formats)
 //   GF/s nnz      = 2*nnz*batch / time          (useful work rate of the kernel)
-// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16]
+// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel]
 //   --quick: fewer repeats; the whole run stays under 30 s. --batches / --only: pick batches / formats
 //   (e.g. to find the GS gather/broadcast crossover with GSPARSE_GS_GATHER_MAX_BATCH).
+//   --kernel: also time the row-blocked chunk kernel alone (one thread, batch 64, no X^T staging,
+//   epilogue or pool) over each format's copy: its FMA rate, to tune the inner loop without the noise
+//   of the whole call.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +25,7 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/prune.h"
 #include "gsparse/thread_pool.h"
+#include "../core/cpu/row_blocked.h"
 
 using namespace gsparse;
 using Clock = std::chrono::steady_clock;
@@ -143,14 +147,43 @@ double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxRe
   return useMin ? ms.front() : ms[ms.size() / 2];
 }
 
+// Zmm-equivalent FMAs per second (16 multiply-adds each) of the row-blocked chunk kernel alone on w's
+// copy at batch 64 (one group of 4 tiles), best of 5 sweeps over all chunks; 0 when w has no copy.
+double kernelOnlyRate(const PackedMatrix& w) {
+  if (activeIsa() == Isa::Scalar) return 0.0;
+  const std::vector<float> x = gaussian(64 * kCols, 7);
+  std::vector<float> y(64 * kRows);
+  MatmulArgs a;
+  a.x = x.data();
+  a.batch = 64;
+  a.y = y.data();
+  matmulCpu(w, a);  // builds the copy
+  const auto rb = std::static_pointer_cast<const cpu::RowBlocked>(std::atomic_load(&w.kernelCache));
+  if (!rb) return 0.0;
+  const cpu::RowBlockedChunkFn kernel =
+      activeIsa() == Isa::Avx512 ? cpu::rowBlockedChunkAvx512 : cpu::rowBlockedChunkAvx2;
+  const cpu::RowBlockedArgs ka = rb->args();
+  AlignedVec<float> xt(4 * std::size_t{rb->nBlocks} * cpu::kRbBlockFloats, 0.5f);
+  AlignedVec<float> acc(cpu::kRbChunkRows * 64, 0.0f);
+  double best = 0.0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = Clock::now();
+    for (std::size_t c = 0; c < rb->chunks; ++c) kernel(ka, c, 4, xt.data(), acc.data());
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    best = std::max(best, static_cast<double>(rb->val.size()) * 4.0 / s);  // 4 zmm FMAs per entry
+  }
+  return best;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false;
+  bool quick = false, kernelOnly = false;
   std::vector<std::size_t> batches{1, 64};
   std::string only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[i], "--kernel") == 0) kernelOnly = true;
     else if (std::strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
       batches.clear();
       for (const char* s = argv[++i]; *s;) {
@@ -162,7 +195,7 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = "," + std::string(argv[++i]) + ",";
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel]\n", argv[0]);
       return 2;
     }
   }
@@ -183,6 +216,14 @@ int main(int argc, char** argv) {
                   100.0 * (1.0 - nnz / (double(kRows) * kCols)), ms, denseFlops / ms * 1e-6, nnzFlops / ms * 1e-6,
                   b.w.byteSize() / 1048576.0);
     }
+  if (kernelOnly) {
+    std::printf("row-blocked kernel alone, batch 64, 1 thread (G zmm FMA/s, padding included):\n");
+    for (const auto& b : benches) {
+      if (!only.empty() && only.find("," + b.name + ",") == std::string::npos) continue;
+      const double rate = kernelOnlyRate(b.w);
+      if (rate > 0.0) std::printf("%-10s %6.2f\n", b.name.c_str(), rate * 1e-9);
+    }
+  }
   std::printf("total %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
   return 0;
 }
