@@ -20,8 +20,8 @@ constexpr std::size_t kRbLanes = 4;
 // X^T as the kernel reads it. Batch tiles of 16 go in groups of nt = 4, 2 or 1 (as many 4s as fit,
 // then a 2, then a 1), and a group interleaves its tiles column by column so one column's nt * 64
 // bytes are contiguous: in column blocks of kRbBlockCols columns, each followed by one zero column
-// (what padding entries point at), column c of block k, tile h sits at
-// ((k * (kRbBlockCols + 1) + c - k * kRbBlockCols) * nt + h) * 16 floats from the group's start.
+// (what padding entries point at), in-block column j of block k, tile h sits at
+// ((k * (kRbBlockCols + 1) + j) * nt + h) * 16 floats from the group's start.
 // A block of one tile is kRbBlockFloats floats (nt * kRbBlockFloats per group).
 constexpr std::size_t kRbBlockFloats = (kRbBlockCols + 1) * 16;
 
