@@ -1,6 +1,5 @@
 #include "js_alloc.h"
 
-#include <new>
 #include <string>
 
 #include <unistd.h>
@@ -14,11 +13,9 @@ Napi::Float32Array newFloat32Array(Napi::Env env, std::size_t count) {
   const std::size_t physical = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   if (count >= (std::size_t{1} << 32) || count * sizeof(float) >= physical)
     gsparse::fail(gsparse::ErrorCode::OOM, "cannot allocate a Float32Array of " + std::to_string(count) + " elements");
-  float* data = new (std::nothrow) float[count == 0 ? 1 : count];
-  if (!data) gsparse::fail(gsparse::ErrorCode::OOM, "out of memory allocating " + std::to_string(count) + " floats");
-  // From here the ArrayBuffer's finalizer owns `data` (Node runs it even when creation fails).
-  auto buffer = Napi::ArrayBuffer::New(env, data, count * sizeof(float),
-                                       [](Napi::Env, void* p) { delete[] static_cast<float*>(p); });
+  // Not an external buffer: Node runs those finalizers on a later loop turn, so a loop that never
+  // yields would keep every result alive (docs/threading.md, memory).
+  auto buffer = Napi::ArrayBuffer::New(env, count * sizeof(float));
   return Napi::Float32Array::New(env, count, buffer, 0);
 }
 

@@ -1,5 +1,6 @@
-// Output arrays allocated natively first, so a size the machine cannot hold is a catchable
-// E_OOM instead of V8's fatal out-of-memory abort (v8::ArrayBuffer::New never fails softly).
+// Output arrays live in V8-owned memory, which the collector frees during GC itself (a loop that
+// never yields still gets its memory back). V8 aborts the process when such an allocation fails, so
+// sizes no typed array or this machine's RAM can hold are refused first as a catchable E_OOM.
 #pragma once
 #include <napi.h>
 
@@ -7,7 +8,7 @@
 
 namespace gsaddon {
 
-// A Float32Array of `count` uninitialised elements (the caller writes every one).
+// A zeroed Float32Array of `count` elements (E_OOM when it cannot exist here).
 Napi::Float32Array newFloat32Array(Napi::Env env, std::size_t count);
 
 }  // namespace gsaddon

@@ -16,7 +16,9 @@ const char* errorCodeName(gsparse::ErrorCode code);
 // registered by lib/ through setErrorClass).
 Napi::Value makeJsError(Napi::Env env, gsparse::ErrorCode code, const std::string& message);
 
-// Runs fn, turning any C++ exception into the matching pending JS exception.
+// Runs fn, turning any C++ exception into the matching pending JS exception. Every method callback
+// goes through it: node-addon-api throws the Napi::Error into JS, and while a worker's environment
+// is torn down it drops it (NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS) rather than aborting.
 template <class Fn>
 Napi::Value guard(const Napi::CallbackInfo& info, Fn&& fn) {
   Napi::Env env = info.Env();
@@ -30,6 +32,8 @@ Napi::Value guard(const Napi::CallbackInfo& info, Fn&& fn) {
     throw Napi::Error(env, makeJsError(env, gsparse::ErrorCode::OOM, "out of memory"));
   } catch (const std::exception& e) {
     throw Napi::Error(env, makeJsError(env, gsparse::ErrorCode::Internal, e.what()));
+  } catch (...) {
+    throw Napi::Error(env, makeJsError(env, gsparse::ErrorCode::Internal, "unknown native exception"));
   }
 }
 

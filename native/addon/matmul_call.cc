@@ -1,6 +1,7 @@
 #include "matmul_call.h"
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -159,9 +160,10 @@ Napi::Value matmulAsync(const Napi::CallbackInfo& info, std::shared_ptr<const gs
   MatmulInputs in = readInputs(info, *m);
   std::shared_ptr<gsparse::DeviceWeights> dev;
   if (in.backend == gsparse::Backend::Cuda) dev = device();
-  auto* worker = new MatmulWorker(info.Env(), std::move(m), std::move(dev), in);  // owned by libuv; deletes itself
+  auto worker = std::make_unique<MatmulWorker>(info.Env(), std::move(m), std::move(dev), in);
   Napi::Promise promise = worker->promise();
-  worker->Queue();
+  worker->Queue();  // throws (and the unique_ptr frees it) when Node refuses, e.g. during teardown
+  worker.release();  // from here libuv owns it; it deletes itself after OnOK / OnError
   return promise;
 }
 

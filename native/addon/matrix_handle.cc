@@ -13,6 +13,16 @@
 
 namespace gsaddon {
 
+namespace {
+// Tells V8 about native bytes gained or freed. Runs from finalizers too, possibly during environment
+// teardown; Node-API's call cannot fail there, but node-addon-api's wrapper would abort the process if
+// it did, so call it directly: a failed hint only makes GC less informed.
+void adjustExternalMemory(napi_env env, int64_t delta) {
+  int64_t total = 0;
+  napi_adjust_external_memory(env, delta, &total);
+}
+}  // namespace
+
 Napi::Function MatrixHandle::defineClass(Napi::Env env) {
   return DefineClass(env, "MatrixHandle",
                      {InstanceMethod<&MatrixHandle::info>("info"),
@@ -35,7 +45,7 @@ void MatrixHandle::syncExternalMemory(Napi::Env env) {
   if (!matrix_) return;
   const int64_t now = static_cast<int64_t>(matrix_->byteSize() + gsparse::kernelCacheBytes(*matrix_));
   if (now == externalBytes_) return;
-  Napi::MemoryManagement::AdjustExternalMemory(env, now - externalBytes_);
+  adjustExternalMemory(env, now - externalBytes_);
   externalBytes_ = now;
 }
 
@@ -47,7 +57,7 @@ void MatrixHandle::release() {
   matrix_.reset();
   device_.reset();  // in-flight async calls keep their own reference
   if (externalBytes_ != 0) {
-    Napi::MemoryManagement::AdjustExternalMemory(env_, -externalBytes_);
+    adjustExternalMemory(env_, -externalBytes_);
     externalBytes_ = 0;
   }
 }
@@ -95,9 +105,11 @@ Napi::Value MatrixHandle::matmul(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value MatrixHandle::matmulAsync(const Napi::CallbackInfo& info) {
-  // The copy a previous async call built is reported here (its worker cannot reach this handle).
-  syncExternalMemory(info.Env());
-  return guard(info, [&]() { return gsaddon::matmulAsync(info, matrix(), [this] { return device(); }); });
+  return guard(info, [&]() {
+    // The copy a previous async call built is reported here (its worker cannot reach this handle).
+    syncExternalMemory(info.Env());
+    return gsaddon::matmulAsync(info, matrix(), [this] { return device(); });
+  });
 }
 
 Napi::Value MatrixHandle::serialize(const Napi::CallbackInfo& info) {
@@ -110,8 +122,10 @@ Napi::Value MatrixHandle::serialize(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value MatrixHandle::dispose(const Napi::CallbackInfo& info) {
-  release();
-  return info.Env().Undefined();
+  return guard(info, [&]() -> Napi::Value {
+    release();
+    return info.Env().Undefined();
+  });
 }
 
 }  // namespace gsaddon

@@ -1,14 +1,11 @@
-// Runs inside a worker_thread (started by worker-host.ts). Modes:
-//   'matmul': pack a seeded matrix, run matmul + matmulAsync, post the results and some facts.
-//   'loop':   pack a matrix, then run matmulAsync / matmul forever, posting progress; the main
-//             thread terminates the worker mid-loop.
+// Runs inside a worker_thread (started by worker-host.ts): packs a seeded matrix, runs matmul +
+// matmulAsync, and posts the results and some facts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { GsparseError, hardware, pack } from '../../lib/index.js';
 import { randn } from './reference.js';
 import { weightsFor } from './util.js';
 
 interface Job {
-  mode: 'matmul' | 'loop';
   rows: number;
   cols: number;
   batch: number;
@@ -25,40 +22,28 @@ async function main(): Promise<void> {
   const w = weightsFor(job.rows, job.cols, job.label);
   const sm = pack(w, [job.rows, job.cols], job.sparsity === undefined ? { pattern: job.pattern } : { pattern: job.pattern, sparsity: job.sparsity });
   const x = randn(job.batch * job.cols, job.xSeed);
-  if (job.mode === 'matmul') {
-    const y = sm.matmul(x, job.batch);
-    const yAsync = await sm.matmulAsync(x, job.batch);
-    const dense = sm.toDense();
-    // error classes must work in this context too
-    const probe = pack(w, [job.rows, job.cols], { pattern: 'csr', sparsity: 0.5 });
-    probe.dispose();
-    let disposedCode: string | undefined;
-    let disposedIsGsparse = false;
-    try {
-      probe.toDense();
-    } catch (e) {
-      disposedIsGsparse = e instanceof GsparseError && e instanceof Error;
-      disposedCode = (e as { code?: string }).code;
-    }
-    let rangeOk = false;
-    try {
-      sm.matmul(x, 0);
-    } catch (e) {
-      rangeOk = e instanceof RangeError;
-    }
-    port.postMessage({ type: 'result', y, yAsync, dense, hw: hardware(), disposedCode, disposedIsGsparse, rangeOk });
-    sm.dispose();
-    return;
+  const y = sm.matmul(x, job.batch);
+  const yAsync = await sm.matmulAsync(x, job.batch);
+  const dense = sm.toDense();
+  // error classes must work in this context too
+  const probe = pack(w, [job.rows, job.cols], { pattern: 'csr', sparsity: 0.5 });
+  probe.dispose();
+  let disposedCode: string | undefined;
+  let disposedIsGsparse = false;
+  try {
+    probe.toDense();
+  } catch (e) {
+    disposedIsGsparse = e instanceof GsparseError && e instanceof Error;
+    disposedCode = (e as { code?: string }).code;
   }
-  port.postMessage({ type: 'ready' });
-  let i = 0;
-  for (;;) {
-    const y = await sm.matmulAsync(x, job.batch);
-    if (y.length !== job.batch * job.rows) throw new Error('bad length');
-    if (i % 3 === 0) sm.matmul(x, job.batch);
-    i++;
-    if (i % 4 === 0) port.postMessage({ type: 'progress', i });
+  let rangeOk = false;
+  try {
+    sm.matmul(x, 0);
+  } catch (e) {
+    rangeOk = e instanceof RangeError;
   }
+  port.postMessage({ type: 'result', y, yAsync, dense, hw: hardware(), disposedCode, disposedIsGsparse, rangeOk });
+  sm.dispose();
 }
 
 main().catch((e: unknown) => {
