@@ -38,6 +38,7 @@ interface NativeAddon {
   hardware(): { simd: 'avx512' | 'avx2' | 'scalar'; threads: number; recommendedBanks: number };
   backends(): { name: 'cpu' | 'cuda'; available: boolean; detail: string }[];
   setThreads(n: number): void;
+  environmentWarnings(): string[];
 }
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -63,3 +64,5 @@ function load(): NativeAddon {
 /** The addon of this environment (worker_threads each load their own instance data). */
 export const native: NativeAddon = load();
 native.setErrorClass(GsparseError);
+// A GSPARSE_* setting that is ignored (e.g. GSPARSE_ISA=sse) is said once per thread, not silently dropped.
+for (const message of native.environmentWarnings()) process.emitWarning(message, { code: 'GSPARSE_ENV' });

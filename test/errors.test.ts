@@ -29,10 +29,6 @@ describe.each(ENTRY)('%s arguments', (_name, fn) => {
   });
 
   it.each([
-    ['[0, 28]', [0, 28]],
-    ['[-4, -7]', [-4, -7]],
-    ['[4.5, 7]', [4.5, 7]],
-    ['[NaN, 7]', [Number.NaN, 7]],
     ['[4]', [4]],
     ['[4, 7, 1]', [4, 7, 1]],
     ["['4', '7']", ['4', '7']],
@@ -40,6 +36,20 @@ describe.each(ENTRY)('%s arguments', (_name, fn) => {
     ['undefined', undefined],
   ])('shape %s is a TypeError', (_s, shape) => {
     expect(thrown(() => fn(W, shape, opts))).toBeInstanceOf(TypeError);
+  });
+
+  // One rule everywhere: a number of the wrong value is a RangeError (as for batch), naming the range.
+  it.each([
+    ['[0, 28]', [0, 28], '0'],
+    ['[-4, -7]', [-4, -7], '-4'],
+    ['[4.5, 7]', [4.5, 7], '4.5'],
+    ['[NaN, 7]', [Number.NaN, 7], 'NaN'],
+    ['[4, 0]', [4, 0], '0'],
+  ])('shape %s is a RangeError naming the value', (_s, shape, got) => {
+    const e = thrown(() => fn(W, shape, opts));
+    expect(e).toBeInstanceOf(RangeError);
+    expect((e as Error).message).toContain(`got ${got}`);
+    expect((e as Error).message).toMatch(/expected an integer in 1\.\./);
   });
 
   it('w.length !== rows*cols is a RangeError stating both numbers', () => {
@@ -108,6 +118,10 @@ describe('matmul arguments', () => {
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('batch %s is a RangeError', (batch) => {
     expect(thrown(() => sm.matmul(x3, batch))).toBeInstanceOf(RangeError);
+  });
+
+  it.each([['a string', '3'], ['null', null], ['undefined', undefined]])('batch as %s is a TypeError', (_n, batch) => {
+    expect(thrown(() => sm.matmul(x3, batch as never))).toBeInstanceOf(TypeError);
   });
 
   it('x.length !== batch*cols is a RangeError stating both numbers', () => {
@@ -234,7 +248,13 @@ describe('backend and threads', () => {
     sm.dispose();
   });
 
-  it.each([0, 1.5, -1, Number.NaN, Number.POSITIVE_INFINITY])('setThreads(%s) is a RangeError', (n) => {
-    expect(thrown(() => setThreads(n))).toBeInstanceOf(RangeError);
+  it.each([0, 1.5, -1, 1025, 1e9, Number.NaN, Number.POSITIVE_INFINITY])('setThreads(%s) is a RangeError', (n) => {
+    const e = thrown(() => setThreads(n));
+    expect(e).toBeInstanceOf(RangeError);
+    expect((e as Error).message).toContain('1..1024');
+  });
+
+  it("setThreads('2') is a TypeError", () => {
+    expect(thrown(() => setThreads('2' as never))).toBeInstanceOf(TypeError);
   });
 });

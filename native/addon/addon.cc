@@ -4,6 +4,7 @@
 #include "addon_data.h"
 #include "gsparse/backends.h"
 #include "gsparse/cuda.h"
+#include "gsparse/environment.h"
 #include "gsparse/hardware.h"
 #include "gsparse/prune.h"
 #include "gsparse/serialize.h"
@@ -117,14 +118,21 @@ Napi::Value backends(const Napi::CallbackInfo& info) {
   });
 }
 
-// setThreads(n): n a positive integer (RangeError otherwise).
+// setThreads(n): n an integer in 1..kMaxThreads.
 Napi::Value setThreads(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
-    double n = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-    if (!(n >= 1 && n <= 1024 && n == static_cast<double>(static_cast<int>(n))))
-      gsparse::fail(gsparse::ErrorCode::Range, "threads: expected an integer in 1..1024, got " + info[0].ToString().Utf8Value());
-    gsparse::setThreads(static_cast<std::size_t>(n));
+    gsparse::setThreads(static_cast<std::size_t>(requireIntegerIn(info[0], "threads", 1, gsparse::kMaxThreads)));
     return info.Env().Undefined();
+  });
+}
+
+// environmentWarnings() -> string[]: GSPARSE_* settings that were ignored, and why (lib warns once).
+Napi::Value environmentWarnings(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    std::vector<std::string> list = gsparse::environmentWarnings();
+    Napi::Array out = Napi::Array::New(info.Env(), list.size());
+    for (uint32_t i = 0; i < list.size(); ++i) out.Set(i, list[i]);
+    return out;
   });
 }
 
@@ -142,6 +150,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("hardware", Napi::Function::New<hardware>(env, "hardware"));
   exports.Set("backends", Napi::Function::New<backends>(env, "backends"));
   exports.Set("setThreads", Napi::Function::New<setThreads>(env, "setThreads"));
+  exports.Set("environmentWarnings", Napi::Function::New<environmentWarnings>(env, "environmentWarnings"));
   return exports;
 }
 

@@ -1,6 +1,8 @@
 #include "js_args.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <limits>
 
 #include "gsparse/errors.h"
@@ -50,18 +52,32 @@ FloatView requireFloat32Array(const Napi::Value& v, const std::string& name) {
   return {a.Data(), a.ElementLength()};
 }
 
+double requireIntegerIn(const Napi::Value& v, const std::string& name, double lo, double hi) {
+  if (!v.IsNumber()) fail(ErrorCode::Type, name + ": expected a number, got " + describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= lo && d <= hi && d == std::floor(d))) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%.0f..%.0f", lo, hi);
+    fail(ErrorCode::Range, name + ": expected an integer in " + range + ", got " + describe(v));
+  }
+  return d;
+}
+
 uint32_t requireDim(const Napi::Value& v, const std::string& name) {
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 1 && d <= std::numeric_limits<int32_t>::max() && d == std::floor(d)))
-    fail(ErrorCode::Type, name + ": expected a positive integer, got " + describe(v));
-  return static_cast<uint32_t>(d);
+  return static_cast<uint32_t>(requireIntegerIn(v, name, 1, std::numeric_limits<int32_t>::max()));
 }
 
 std::size_t requireBatch(const Napi::Value& v) {
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 1 && d <= 9007199254740991.0 && d == std::floor(d)))
-    fail(ErrorCode::Range, "batch: expected a positive integer, got " + describe(v));
-  return static_cast<std::size_t>(d);
+  return static_cast<std::size_t>(requireIntegerIn(v, "batch", 1, 9007199254740991.0));
+}
+
+void requireNoOverlap(const FloatView& out, const FloatView& in, const std::string& inName) {
+  if (!out.data || !in.data || out.length == 0 || in.length == 0) return;
+  const auto a = reinterpret_cast<std::uintptr_t>(out.data);
+  const auto b = reinterpret_cast<std::uintptr_t>(in.data);
+  if (a < b + in.length * sizeof(float) && b < a + out.length * sizeof(float))
+    fail(ErrorCode::Range, "out: expected memory separate from " + inName + ", got an array that overlaps it " +
+                               "(same buffer, overlapping range): the result would read its own output");
 }
 
 uint64_t checkedProduct(uint64_t a, uint64_t b, const std::string& what) {

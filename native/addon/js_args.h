@@ -20,10 +20,16 @@ struct FloatView {
 
 // A Float32Array argument (TypeError otherwise).
 FloatView requireFloat32Array(const Napi::Value& v, const std::string& name);
-// A matrix dimension: an integer in 1..2^31-1 (TypeError otherwise, as for a bad shape).
+// An integer argument in [lo, hi]: TypeError when not a number, RangeError (stating the range)
+// when a number outside it or fractional. The one rule for every integer that crosses from JS.
+double requireIntegerIn(const Napi::Value& v, const std::string& name, double lo, double hi);
+// A matrix dimension: an integer in 1..2^31-1.
 uint32_t requireDim(const Napi::Value& v, const std::string& name);
-// A batch size: a positive safe integer (RangeError otherwise).
+// A batch size: a positive safe integer.
 std::size_t requireBatch(const Napi::Value& v);
+// RangeError when `out` shares any byte with `in` (same buffer, overlapping range): kernels read
+// their inputs while writing, so an aliased output would silently corrupt the result.
+void requireNoOverlap(const FloatView& out, const FloatView& in, const std::string& inName);
 // RangeError "NAME: expected E (why), got A" unless actual == expected.
 void requireLength(std::size_t actual, uint64_t expected, const std::string& name, const std::string& why);
 // rows * cols, checked against overflow of the address space.

@@ -40,6 +40,8 @@ MatmulInputs readInputs(const Napi::CallbackInfo& info, const gsparse::PackedMat
   if (!in.out.IsUndefined()) {
     FloatView o = requireFloat32Array(in.out, "out");
     requireLength(o.length, in.outLength, "out", "batch " + std::to_string(batch) + " x rows " + std::to_string(m.rows));
+    requireNoOverlap(o, in.x, "x");
+    requireNoOverlap(o, in.bias, "bias");
   }
   in.backend = gsparse::resolveBackend(info[5].IsUndefined() ? std::string("auto") : info[5].ToString().Utf8Value(),
                                        gsparse::workOf(m.values.size(), batch));

@@ -12,9 +12,9 @@ export interface NodeRun {
 }
 
 /** Runs `node ...args` to completion (killed after timeoutMs) and reports how it ended. */
-export function runNode(args: string[], timeoutMs: number): Promise<NodeRun> {
+export function runNode(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<NodeRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20, env }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
       const status = e ? (typeof e.code === 'number' ? e.code : null) : 0;
       const signal = e?.signal ?? null;

@@ -44,14 +44,23 @@ Isa probeIsa() {
 Isa probeIsa() { return Isa::Scalar; }
 #endif
 
+// The ISA GSPARSE_ISA names; false when unset or not one of scalar, avx2, avx512.
+bool envIsaRequest(Isa* want) {
+  const char* s = std::getenv("GSPARSE_ISA");
+  if (!s) return false;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    if (std::strcmp(s, isaName(isa)) == 0) {
+      *want = isa;
+      return true;
+    }
+  }
+  return false;
+}
+
 // GSPARSE_ISA lowers the detected ISA; asking for more than the CPU has is ignored (never SIGILL).
 Isa envIsa(Isa detected) {
-  const char* s = std::getenv("GSPARSE_ISA");
-  if (!s) return detected;
   Isa want = detected;
-  if (std::strcmp(s, "scalar") == 0) want = Isa::Scalar;
-  else if (std::strcmp(s, "avx2") == 0) want = Isa::Avx2;
-  else if (std::strcmp(s, "avx512") == 0) want = Isa::Avx512;
+  if (!envIsaRequest(&want)) return detected;
   return static_cast<int>(want) < static_cast<int>(detected) ? want : detected;
 }
 
@@ -70,6 +79,17 @@ Isa activeIsa() {
   if (o >= 0) return static_cast<Isa>(o);
   static const Isa isa = envIsa(detectedIsa());
   return isa;
+}
+
+std::string isaSettingProblem() {
+  const char* s = std::getenv("GSPARSE_ISA");
+  if (!s) return {};
+  Isa want = Isa::Scalar;
+  if (!envIsaRequest(&want))
+    return "GSPARSE_ISA='" + std::string(s) + "' is not one of scalar, avx2, avx512: ignored, using " + isaName(detectedIsa());
+  if (static_cast<int>(want) > static_cast<int>(detectedIsa()))
+    return "GSPARSE_ISA='" + std::string(s) + "' asks for more than this CPU supports: using " + isaName(detectedIsa());
+  return {};
 }
 
 void setIsaOverrideForTesting(Isa isa) {

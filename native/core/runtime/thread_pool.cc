@@ -157,13 +157,19 @@ class Pool {
   bool stop_ = false;
 };
 
+// GSPARSE_NUM_THREADS as a thread count, or 0 when unset or not an integer in 1..kMaxThreads.
+std::size_t envThreads() {
+  const char* s = std::getenv("GSPARSE_NUM_THREADS");
+  if (!s) return 0;
+  char* end = nullptr;
+  const long n = std::strtol(s, &end, 10);
+  const bool valid = end != s && *end == '\0' && n >= 1 && static_cast<unsigned long>(n) <= kMaxThreads;
+  return valid ? static_cast<std::size_t>(n) : 0;
+}
+
 std::size_t defaultThreads() {
-  if (const char* s = std::getenv("GSPARSE_NUM_THREADS")) {
-    char* end = nullptr;
-    const long n = std::strtol(s, &end, 10);
-    if (end != s && *end == '\0' && n > 0) return static_cast<std::size_t>(std::min<long>(n, 1024));
-  }
-  return hardwareThreads();
+  const std::size_t n = envThreads();
+  return n ? n : hardwareThreads();
 }
 
 // Static owner: created on first use, destroyed at exit (stops and joins the threads).
@@ -239,11 +245,18 @@ void parallelForWeighted(std::size_t count, const uint64_t* prefix, uint64_t min
   runBounds(std::move(bounds), pool, fn);
 }
 
+std::string threadSettingProblem() {
+  const char* s = std::getenv("GSPARSE_NUM_THREADS");
+  if (!s || envThreads()) return {};
+  return "GSPARSE_NUM_THREADS='" + std::string(s) + "' is not an integer in 1.." + std::to_string(kMaxThreads) +
+         ": ignored, using " + std::to_string(hardwareThreads()) + " threads (one per core)";
+}
+
 std::size_t threads() { return currentPool()->size(); }
 
 void setThreads(std::size_t n) {
-  require(n >= 1, "threads: expected a positive integer, got " + std::to_string(n));
-  auto fresh = std::make_shared<Pool>(std::min<std::size_t>(n, 1024));
+  require(n >= 1 && n <= kMaxThreads, "threads: expected an integer in 1.." + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+  auto fresh = std::make_shared<Pool>(n);
   std::shared_ptr<Pool> old;
   {
     PoolOwner& o = owner();

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace gsparse {
 
@@ -16,9 +17,15 @@ void parallelFor(std::size_t count, std::size_t grain, const std::function<void(
 void parallelForWeighted(std::size_t count, const uint64_t* prefix, uint64_t minWork,
                          const std::function<void(std::size_t, std::size_t)>& fn);
 
+// Upper bound of threads(): more is a configuration error, not a machine.
+constexpr std::size_t kMaxThreads = 1024;
+
 // Number of threads jobs use (the caller included). Default: env GSPARSE_NUM_THREADS, else cores.
 std::size_t threads();
-// Resizes the pool; n >= 1. Safe while other jobs run (they finish on the old size).
+// Resizes the pool; 1 <= n <= kMaxThreads. Safe while other jobs run (they finish on the old size).
 void setThreads(std::size_t n);
+
+// Why GSPARSE_NUM_THREADS is ignored (not an integer in 1..kMaxThreads); empty when unset or valid.
+std::string threadSettingProblem();
 
 }  // namespace gsparse
