@@ -1,5 +1,6 @@
 # node-gyp build of the CPU addon from the same sources CMakeLists.txt uses (prebuildify runs this).
-# ISA-specific kernels get their own static libraries so only they are compiled with AVX flags.
+# ISA-specific kernels get their own static libraries so only they are compiled with AVX flags; on
+# other architectures (arm64: GH200, Apple) those libraries are empty ("none") and get no x86 flags.
 {
   "target_defaults": {
     "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
@@ -11,15 +12,21 @@
   "targets": [
     {
       "target_name": "gsparse_avx2",
-      "type": "static_library",
-      "sources": ["<!@(node scripts/native-sources.cjs avx2)"],
-      "cflags_cc": ["-mavx2", "-mfma", "-mf16c"]
+      "type": "none",
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {
+        "type": "static_library",
+        "sources": ["<!@(node scripts/native-sources.cjs avx2)"],
+        "cflags_cc": ["-mavx2", "-mfma", "-mf16c"]
+      }]]
     },
     {
       "target_name": "gsparse_avx512",
-      "type": "static_library",
-      "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
-      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"]
+      "type": "none",
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {
+        "type": "static_library",
+        "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
+        "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"]
+      }]]
     },
     {
       "target_name": "gsparse",

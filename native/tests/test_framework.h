@@ -1,6 +1,7 @@
 // Minimal test harness for the native tests (no Node, no dependencies): TEST cases register
 // themselves, CHECK records failures, main() runs all and prints "N passed, N failed".
 #pragma once
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -20,8 +21,9 @@ inline std::vector<Case>& registry() {
   static std::vector<Case> cases;
   return cases;
 }
-inline int& failures() {
-  static int n = 0;
+// Atomic: CHECKs may run on several threads at once (test_cuda's concurrency tests).
+inline std::atomic<int>& failures() {
+  static std::atomic<int> n{0};
   return n;
 }
 struct Register {

@@ -12,6 +12,8 @@ namespace gsparse {
 namespace cuda {
 
 constexpr unsigned kFullMask = 0xffffffffu;
+// Column of a lane that must not be multiplied (padding past the matrix): the kernels skip it.
+constexpr uint32_t kNoCol = 0xffffffffu;
 
 __device__ __forceinline__ float loadW(const float* v, std::size_t i) { return __ldg(v + i); }
 __device__ __forceinline__ float loadW(const __half* v, std::size_t i) { return __half2float(v[i]); }

@@ -20,7 +20,9 @@ namespace gsparse {
 namespace cuda {
 
 // Throws gsparse::Error for a failed CUDA call: OOM for allocation failures, Backend when there is
-// no usable driver/device, Internal otherwise. `what` names the call.
+// no usable driver/device or no kernel image for the device, Internal otherwise. An error that
+// kills the CUDA context (illegal address, ...) or a missing kernel image also disables the backend
+// for the rest of the process (cudaAvailable() false, with the reason). `what` names the call.
 void check(cudaError_t err, const char* what, const char* file, int line);
 // After a kernel launch: the launch error (bad configuration, ...), checked like a call.
 void checkLaunch(const char* kernel, const char* file, int line);
@@ -47,8 +49,9 @@ class DeviceBuffer {
 
   // Ensures at least `bytes` (never shrinks); contents undefined after a reallocation.
   void grow(std::size_t bytes);
-  // Exactly `bytes` (0 frees), then copies `bytes` from host memory (synchronous).
-  void upload(const void* host, std::size_t bytes);
+  // Exactly `bytes` (0 frees), then copies `bytes` from host memory, asynchronously on `stream`:
+  // the host memory must stay valid, and the buffer unused elsewhere, until `stream` is synchronised.
+  void upload(const void* host, std::size_t bytes, cudaStream_t stream);
   void reset() noexcept;  // frees; errors ignored (may run at process exit)
 
   std::size_t bytes() const { return bytes_; }
@@ -83,8 +86,11 @@ using GemmContextPtr = std::unique_ptr<GemmContext, GemmContextDeleter>;
 
 // Cached device 0 properties the launchers need (probe).
 const CudaDeviceInfo& deviceInfo();
-// Makes device 0 current on this thread; Backend error when CUDA is unavailable.
+// Makes device 0 current on this thread; Backend error when CUDA is unavailable (or disabled).
 void useDevice();
+// Loads one of the backend's kernels (layout.cu): cudaSuccess when the binary holds code that device
+// 0 can run. The probe calls it once; a context must exist.
+cudaError_t probeKernelImage();
 
 }  // namespace cuda
 
@@ -111,7 +117,8 @@ struct DeviceWeights::Impl {
 
 namespace cuda {
 
-// Uploads w into d (device_weights.cc), replacing what d held.
+// Uploads w into d (device_weights.cc), replacing what d held: every copy and conversion runs on
+// d's stream, which is synchronised before returning (the kernels that follow run on that stream).
 void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d);
 
 // ---- kernel launchers (all asynchronous on `stream`; device pointers) ----------------------------

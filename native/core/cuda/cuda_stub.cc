@@ -35,4 +35,10 @@ std::string cudaDenseGemmName() { return std::string(); }
 
 void setCudaForceTiledGemmForTesting(bool) {}
 
+void setCudaPoisonOutputsForTesting(bool) {}
+
+void failCudaCallForTesting(int cudaError) {
+  if (cudaError != 0) fail(ErrorCode::Backend, std::string("backend 'cuda' is unavailable: ") + kNoCuda);
+}
+
 }  // namespace gsparse

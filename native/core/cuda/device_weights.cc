@@ -17,11 +17,11 @@ void DeviceBuffer::grow(std::size_t bytes) {
   bytes_ = bytes;
 }
 
-void DeviceBuffer::upload(const void* host, std::size_t bytes) {
+void DeviceBuffer::upload(const void* host, std::size_t bytes, cudaStream_t stream) {
   reset();
   if (bytes == 0) return;
   grow(bytes);
-  GS_CUDA_CHECK(cudaMemcpy(ptr_, host, bytes, cudaMemcpyHostToDevice));
+  GS_CUDA_CHECK(cudaMemcpyAsync(ptr_, host, bytes, cudaMemcpyHostToDevice, stream));
 }
 
 void DeviceBuffer::reset() noexcept {
@@ -40,32 +40,36 @@ cudaStream_t Stream::get() {
 }
 
 void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
+  // Every copy runs on the stream the kernels use, so they are ordered before them: a synchronous
+  // cudaMemcpy runs on the legacy stream, which a cudaStreamNonBlocking stream does not wait for
+  // (and from pageable memory it may return before the copy has landed).
   d.source = nullptr;
   d.values.reset(), d.indices.reset(), d.ptr.reset(), d.rowIds.reset(), d.rowMap.reset();
+  cudaStream_t s = d.stream.get();
   const Kind kind = w.pattern.kind;
   const bool denseLike = kind == Kind::Dense || kind == Kind::Channel;
+  DeviceBuffer half;              // dense/channel fp16: the stored values, converted on the device
+  std::vector<int32_t> rowMap;    // channel: output row -> kept row, -1 for removed rows
   if (denseLike && w.dtype() == DType::F16) {
-    // The GEMM reads fp32: convert on the device, through a temporary fp16 copy.
-    DeviceBuffer half;
-    half.upload(w.values.rawData(), w.values.byteSize());
-    d.values.grow(w.values.size() * sizeof(float));
-    cudaStream_t s = d.stream.get();
+    half.upload(w.values.rawData(), w.values.byteSize(), s);
+    d.values.grow(w.values.size() * sizeof(float));  // the GEMM reads fp32
     launchHalfToFloat(half.as<uint16_t>(), d.values.as<float>(), w.values.size(), s);
-    GS_CUDA_CHECK(cudaStreamSynchronize(s));
     d.valueType = DType::F32;
   } else {
-    d.values.upload(w.values.rawData(), w.values.byteSize());
+    d.values.upload(w.values.rawData(), w.values.byteSize(), s);
     d.valueType = w.dtype();
   }
-  d.indices.upload(w.indices.rawData(), w.indices.byteSize());
+  d.indices.upload(w.indices.rawData(), w.indices.byteSize(), s);
   d.indexWidth = w.indices.width();
-  d.ptr.upload(w.ptr.data(), w.ptr.size() * sizeof(uint32_t));
-  if (kind == Kind::GS && w.pattern.permute) d.rowIds.upload(w.rowIds.data(), w.rowIds.size() * sizeof(uint32_t));
+  d.ptr.upload(w.ptr.data(), w.ptr.size() * sizeof(uint32_t), s);
+  if (kind == Kind::GS && w.pattern.permute) d.rowIds.upload(w.rowIds.data(), w.rowIds.size() * sizeof(uint32_t), s);
   if (kind == Kind::Channel) {
-    std::vector<int32_t> map(w.rows, -1);  // output row -> kept row, -1 for removed rows
-    for (std::size_t k = 0; k < w.rowIds.size(); ++k) map[w.rowIds[k]] = static_cast<int32_t>(k);
-    d.rowMap.upload(map.data(), map.size() * sizeof(int32_t));
+    rowMap.assign(w.rows, -1);
+    for (std::size_t k = 0; k < w.rowIds.size(); ++k) rowMap[w.rowIds[k]] = static_cast<int32_t>(k);
+    d.rowMap.upload(rowMap.data(), rowMap.size() * sizeof(int32_t), s);
   }
+  // The host sources (rowMap, and `half` on the device) must outlive the copies and the conversion.
+  GS_CUDA_CHECK(cudaStreamSynchronize(s));
   d.source = &w;
   d.sourceValues = w.values.rawData();
 }

@@ -3,6 +3,7 @@
 // maps each format to its launcher; the row-split kernels (CSR, N:M, block) run on X^T / Y^T for
 // batch > 1, so the dispatcher transposes around them.
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -40,6 +41,12 @@ void runGS(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, c
   cuda::launchSpmmGS(g, s);
 }
 
+// Leading dimension of X^T / Y^T for the row-split kernels: the batch rounded up to whole tiles.
+std::size_t rowSplitLd(std::size_t batch) {
+  const std::size_t tile = cuda::batchLd(batch);
+  return (batch + tile - 1) / tile * tile;
+}
+
 void runRowSplit(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
   cuda::RowArgs r;
   r.values = d.values.get();
@@ -59,10 +66,7 @@ void runRowSplit(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs
     r.x = d.x.as<float>();
     r.y = d.y.as<float>();
   } else {
-    const std::size_t tile = cuda::batchLd(a.batch);
-    const std::size_t ld = (a.batch + tile - 1) / tile * tile;
-    d.xt.grow(checkedMul(checkedMul(ld, w.cols, "x"), sizeof(float), "x"));
-    d.yt.grow(checkedMul(checkedMul(ld, w.rows, "y"), sizeof(float), "y"));
+    const std::size_t ld = rowSplitLd(a.batch);  // d.xt, d.yt sized by reserveScratch
     cuda::launchTranspose(d.x.as<float>(), a.batch, w.cols, w.cols, d.xt.as<float>(), ld, ld, s);  // X^T [cols][ld]
     r.x = d.xt.as<float>();
     r.y = d.yt.as<float>();
@@ -81,22 +85,42 @@ void runDense(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a
   const bool channel = w.pattern.kind == Kind::Channel;
   const std::size_t n = channel ? w.rowIds.size() : w.rows;
   const bool needEpilogue = channel || epi.bias || epi.act != Activation::None;
-  float* c = d.y.as<float>();
-  if (channel) {
-    d.tmp.grow(checkedMul(checkedMul(a.batch, n == 0 ? 1 : n, "y"), sizeof(float), "y"));
-    c = d.tmp.as<float>();
-  }
+  float* c = channel ? d.tmp.as<float>() : d.y.as<float>();  // d.tmp sized by reserveScratch
   if (n > 0) cuda::gemm(d.gemm, d.values.as<float>(), n, w.cols, d.x.as<float>(), a.batch, c, s);
   if (needEpilogue)
     cuda::launchEpilogue(c, n, channel ? d.rowMap.as<int32_t>() : nullptr, d.y.as<float>(), w.rows, a.batch, epi, s);
 }
 
-// Uploads what the call needs (weights on first use, x, bias); returns the epilogue.
+std::atomic<bool> g_poisonOutputs{false};
+
+// Sizes every scratch buffer the call's kernels use (so compute() only launches).
+void reserveScratch(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a) {
+  d.x.grow(checkedMul(checkedMul(a.batch, w.cols, "x"), sizeof(float), "x"));
+  d.y.grow(checkedMul(checkedMul(a.batch, w.rows, "y"), sizeof(float), "y"));
+  const Kind kind = w.pattern.kind;
+  if ((kind == Kind::Csr || kind == Kind::NM || kind == Kind::Block) && a.batch > 1) {
+    const std::size_t ld = rowSplitLd(a.batch);
+    d.xt.grow(checkedMul(checkedMul(ld, w.cols, "x"), sizeof(float), "x"));
+    d.yt.grow(checkedMul(checkedMul(ld, w.rows, "y"), sizeof(float), "y"));
+  }
+  if (kind == Kind::Channel) {
+    const std::size_t n = w.rowIds.size();
+    d.tmp.grow(checkedMul(checkedMul(a.batch, n == 0 ? 1 : n, "y"), sizeof(float), "y"));
+  }
+}
+
+// Test hook: every buffer a kernel writes is filled with NaN (all bits set) before the call's
+// kernels, so an output a kernel misses reads NaN instead of the previous call's value.
+void poisonOutputs(DeviceWeights::Impl& d, cudaStream_t s) {
+  for (DeviceBuffer* b : {&d.y, &d.yt, &d.tmp})
+    if (b->bytes() > 0) GS_CUDA_CHECK(cudaMemsetAsync(b->get(), 0xff, b->bytes(), s));
+}
+
+// Uploads what the call needs (weights on first use, x, bias) and sizes the scratch; returns the epilogue.
 cuda::Epi prepare(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cudaStream_t s) {
   if (d.source != &w || d.sourceValues != w.values.rawData()) cuda::uploadWeights(w, d);
+  reserveScratch(w, d, a);
   const std::size_t xBytes = checkedMul(checkedMul(a.batch, w.cols, "x"), sizeof(float), "x");
-  d.x.grow(xBytes);
-  d.y.grow(checkedMul(checkedMul(a.batch, w.rows, "y"), sizeof(float), "y"));
   GS_CUDA_CHECK(cudaMemcpyAsync(d.x.get(), a.x, xBytes, cudaMemcpyHostToDevice, s));
   cuda::Epi epi;
   epi.act = a.activation;
@@ -105,6 +129,7 @@ cuda::Epi prepare(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArg
     GS_CUDA_CHECK(cudaMemcpyAsync(d.bias.get(), a.bias, w.rows * sizeof(float), cudaMemcpyHostToDevice, s));
     epi.bias = d.bias.as<float>();
   }
+  if (g_poisonOutputs.load(std::memory_order_relaxed)) poisonOutputs(d, s);
   return epi;
 }
 
@@ -175,5 +200,7 @@ void cudaBenchmark(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& 
   }
   finish(w, d, a, s);
 }
+
+void setCudaPoisonOutputsForTesting(bool poison) { g_poisonOutputs.store(poison, std::memory_order_relaxed); }
 
 }  // namespace gsparse

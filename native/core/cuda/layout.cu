@@ -1,6 +1,7 @@
 // Small data-movement kernels around the matmul kernels: the X^T / Y^T transposes of the row-split
-// kernels, the GEMM epilogue (bias + activation, and the channel format's row scatter), and the
-// fp16 -> fp32 conversion of dense weights at upload.
+// kernels, the GEMM epilogue (bias + activation, and the channel format's row scatter), the
+// fp16 -> fp32 conversion of dense weights at upload, and the probe that the binary has code for
+// the device.
 #include <algorithm>
 
 #include "cuda_device.cuh"
@@ -77,6 +78,11 @@ void launchEpilogue(const float* c, std::size_t n, const int32_t* rowMap, float*
   if (total == 0) return;
   epilogueKernel<<<gridFor(total, 256), 256, 0, stream>>>(c, n, rowMap, y, rows, total, epi);
   GS_CUDA_LAUNCH_CHECK("epilogueKernel");
+}
+
+cudaError_t probeKernelImage() {
+  cudaFuncAttributes attr{};
+  return cudaFuncGetAttributes(&attr, halfToFloatKernel);
 }
 
 void launchHalfToFloat(const uint16_t* in, float* out, std::size_t count, cudaStream_t stream) {

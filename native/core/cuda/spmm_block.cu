@@ -5,7 +5,8 @@
 //   batch 1: lane-wise partial sums, warp-summed per row.
 //   batch > 1: X^T / Y^T layout; 32 elements per step broadcast by shuffles, lane t owns VEC
 //            consecutive batch columns.
-// Edge blocks hold zeros past the matrix; their columns past `cols` are masked, rows past `rows` not stored.
+// Edge blocks hold zeros past the matrix; their columns past `cols` are skipped (never 0 x X, which is
+// NaN for an Inf in X; the CPU reads zero padding there), rows past `rows` not stored.
 #include "cuda_device.cuh"
 
 namespace gsparse {
@@ -21,7 +22,8 @@ struct BlockGeom {
   std::size_t blockRowCount;
 };
 
-// Loads element e of the warp's block row: its column (cols when masked) and up to 4 row values.
+// Loads element e of the warp's block row: its column (kNoCol past the matrix: an edge block's zero
+// padding, never multiplied since X may hold Inf/NaN) and up to 4 row values.
 template <class V, class I>
 __device__ __forceinline__ uint32_t loadElement(const V* val, const I* idx, const BlockGeom& g, uint32_t kStart,
                                                 uint32_t e, uint32_t i0, float v[kRowChunk]) {
@@ -31,7 +33,7 @@ __device__ __forceinline__ uint32_t loadElement(const V* val, const I* idx, cons
 #pragma unroll
   for (unsigned i = 0; i < kRowChunk; ++i)
     v[i] = (i0 + i < g.R && col < g.cols) ? loadW(val, base + static_cast<std::size_t>(i) * g.C) : 0.0f;
-  return col < g.cols ? col : 0u;
+  return col < g.cols ? col : kNoCol;
 }
 
 template <class V, class I>
@@ -48,6 +50,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   for (uint32_t e = lane; e < elems; e += 32u) {
     float v[kRowChunk];
     const uint32_t col = loadElement(val, idx, g, kStart, e, i0, v);
+    if (col == kNoCol) continue;
     const float xv = __ldg(x + col);
 #pragma unroll
     for (unsigned i = 0; i < kRowChunk; ++i) acc[i] = fmaf(v[i], xv, acc[i]);
@@ -80,15 +83,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       for (int q = 0; q < VEC; ++q) acc[i][q] = 0.0f;
     for (uint32_t e0 = 0; e0 < elems; e0 += 32u) {
       float v[kRowChunk] = {0.0f, 0.0f, 0.0f, 0.0f};
-      uint32_t col = 0;
+      uint32_t col = kNoCol;
       if (e0 + lane < elems) col = loadElement(val, idx, g, kStart, e0 + lane, i0, v);
       const unsigned cnt = min(32u, elems - e0);
       for (unsigned j = 0; j < cnt; ++j) {
-        const std::size_t cj = __shfl_sync(kFullMask, col, j);
+        const uint32_t cj = __shfl_sync(kFullMask, col, j);
+        if (cj == kNoCol) continue;  // the same for the whole warp (broadcast)
         float vj[kRowChunk];
 #pragma unroll
         for (unsigned i = 0; i < kRowChunk; ++i) vj[i] = __shfl_sync(kFullMask, v[i], j);
-        const float* p = xt + cj * ld + b;
+        const float* p = xt + static_cast<std::size_t>(cj) * ld + b;
         float xv[VEC];
         if constexpr (VEC == 4) {
           const float4 x4 = __ldg(reinterpret_cast<const float4*>(p));

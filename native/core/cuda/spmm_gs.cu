@@ -5,7 +5,8 @@
 // is c mod 32: with banks = 32 the 32 lanes of a pack sit in 32 distinct banks, and a warp's gather
 // of one pack for one batch row is one conflict-free shared-memory load per lane. The block's warps
 // split the group's packs (a warp takes whole packs, lane l = pack lane l), accumulate lane-wise in
-// registers (fp16 weights converted in registers, fp32 accumulation), then
+// registers (fp16 weights converted in registers, fp32 accumulation; padding lanes, value 0, are
+// skipped so a non-finite X never reaches a row through them), then
 //   - reduce the E lanes of each row with warp shuffles (E > 1),
 //   - sum the warps' partial row sums in shared memory,
 //   - apply bias + activation and store row g*R + r (or rowIds[g*R + r] with permute).
@@ -14,6 +15,7 @@
 // each lane two pack lanes (two accumulator slots). When X's rows do not fit in shared memory the
 // columns are tiled (kt < cols): each tile re-reads the group's packs and lanes outside it are masked.
 #include <algorithm>
+#include <mutex>
 
 #include "cuda_device.cuh"
 
@@ -99,7 +101,8 @@ __global__ void __launch_bounds__(kGsThreads) spmmGsKernel(const GsKernelArgs a)
             const std::size_t e = static_cast<std::size_t>(p) * B + pl + 32u * s;
             const float v = loadW(val, e);
             const uint32_t c = static_cast<uint32_t>(__ldg(idx + e)) - k0;  // wraps when below the tile
-            if (oneTile || c < kw) {
+            // Padding lanes (value 0) never read X, as on the CPU: 0 x Inf would make the row NaN.
+            if ((oneTile || c < kw) && v != 0.0f) {
 #pragma unroll
               for (int j = 0; j < BT; ++j) acc[s][j] = fmaf(v, xs[j * a.kt + c], acc[s][j]);
             }
@@ -147,18 +150,31 @@ __global__ void __launch_bounds__(kGsThreads) spmmGsKernel(const GsKernelArgs a)
   }
 }
 
+// Lets one kernel variant use the device's opt-in maximum of dynamic shared memory. The attribute is
+// one process-wide setting per kernel, so it is set once, to the maximum, and never lowered: setting
+// it per launch to that launch's size races with concurrent launches of larger sizes (other
+// matrices, other threads). The kernel has no static shared memory, so the maximum is the opt-in
+// limit. A failure throws and leaves the flag unset (the next launch tries again).
+template <class V, class I, int BT, bool B32>
+void allowMaxSharedMemory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GS_CUDA_CHECK(cudaFuncSetAttribute(spmmGsKernel<V, I, BT, B32>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       static_cast<int>(deviceInfo().sharedMemPerBlock)));
+  });
+}
+
+template <class V, class I, int BT, bool B32>
+void launchVariant(const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaStream_t stream) {
+  allowMaxSharedMemory<V, I, BT, B32>();
+  spmmGsKernel<V, I, BT, B32><<<grid, kGsThreads, smem, stream>>>(k);
+  GS_CUDA_LAUNCH_CHECK("spmmGsKernel");
+}
+
 template <class V, class I, int BT>
 void launchTyped(const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaStream_t stream) {
-  if (k.banks == 32) {
-    auto fn = spmmGsKernel<V, I, BT, true>;
-    GS_CUDA_CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-    fn<<<grid, kGsThreads, smem, stream>>>(k);
-  } else {
-    auto fn = spmmGsKernel<V, I, BT, false>;
-    GS_CUDA_CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-    fn<<<grid, kGsThreads, smem, stream>>>(k);
-  }
-  GS_CUDA_LAUNCH_CHECK("spmmGsKernel");
+  if (k.banks == 32) launchVariant<V, I, BT, true>(k, grid, smem, stream);
+  else launchVariant<V, I, BT, false>(k, grid, smem, stream);
 }
 
 template <class V, class I>

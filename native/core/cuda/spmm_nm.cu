@@ -3,7 +3,9 @@
 //   batch 1: lanes stride over the row's values (coalesced), x gathered through the read-only cache.
 //   batch > 1: X^T / Y^T layout; 32 (value, column) pairs per coalesced step, broadcast by shuffles,
 //            lane t owns VEC consecutive batch columns (float4 loads of X^T when VEC = 4).
-// Padding values of a partial last group (value 0) may name a column past the matrix: masked.
+// A slot naming a column past the matrix is never multiplied (not even by 0: X may hold Inf/NaN).
+// Valid data has none (padding slots of a partial last group point at its first column, which the
+// CPU multiplies too); the mask keeps a bad column from reading out of bounds.
 #include "cuda_device.cuh"
 
 namespace gsparse {
@@ -47,18 +49,19 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     for (int q = 0; q < VEC; ++q) acc[q] = 0.0f;
     for (uint32_t k0 = 0; k0 < perRow; k0 += 32u) {
       const uint32_t k = k0 + lane;
-      uint32_t c = 0;
+      uint32_t c = kNoCol;
       float v = 0.0f;
       if (k < perRow) {
         c = (k / n) * m + __ldg(idx + base + k);
         v = loadW(val, base + k);
-        if (c >= cols) c = 0, v = 0.0f;  // padding past the last column
+        if (c >= cols) c = kNoCol;  // past the last column: never read (0 x Inf would be NaN)
       }
       const unsigned cnt = min(32u, perRow - k0);
       for (unsigned i = 0; i < cnt; ++i) {
         const float vi = __shfl_sync(kFullMask, v, i);
-        const std::size_t ci = __shfl_sync(kFullMask, c, i);
-        const float* p = xt + ci * ld + b;
+        const uint32_t ci = __shfl_sync(kFullMask, c, i);
+        if (ci == kNoCol) continue;  // the same for the whole warp (broadcast)
+        const float* p = xt + static_cast<std::size_t>(ci) * ld + b;
         if constexpr (VEC == 4) {
           const float4 xv = __ldg(reinterpret_cast<const float4*>(p));
           acc[0] = fmaf(vi, xv.x, acc[0]), acc[1] = fmaf(vi, xv.y, acc[1]);

@@ -29,8 +29,10 @@ struct CudaDeviceInfo {
   int banks = 32;                     // shared-memory banks of 4 bytes: the GS lanes of one gather
 };
 
-// True when gsparse was built with CUDA and device 0 answers; otherwise *reason (if given) says why
-// (built without CUDA, no driver, no device, ...). Probed once per process; thread-safe.
+// True when gsparse was built with CUDA, device 0 answers and this binary holds code it can run, and
+// no CUDA error has since disabled the backend; otherwise *reason (if given) says why (built without
+// CUDA, no driver, driver older than the toolkit, no device, no kernel image for the device, or the
+// error that killed the CUDA context). Probed once per process; thread-safe and cheap.
 bool cudaAvailable(std::string* reason = nullptr);
 // Device 0's properties; false (info untouched) when cudaAvailable() is false.
 bool cudaDeviceInfo(CudaDeviceInfo* info);
@@ -66,8 +68,10 @@ class DeviceWeights {
 
 // Y = X W^T (+ bias, then activation) on device 0; args point to host memory and sizes are already
 // checked (as for matmulCpu). Uploads w into dev on first use (re-uploads if dev last served another
-// matrix). Every format is supported. Errors: ErrorCode::Backend when CUDA is unavailable, OOM when
-// device memory runs out, Internal for any other CUDA failure.
+// matrix). Every format is supported. Errors: ErrorCode::Backend when CUDA is unavailable (or the
+// device has no kernel image in this build), OOM when device memory runs out, Internal for any other
+// CUDA failure. An error that kills the CUDA context (e.g. an illegal address) also disables the
+// backend for the rest of the process: 'auto' then runs on the CPU and listBackends() says why.
 void matmulCuda(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& args);
 
 // Benchmark hook (native/tests/cuda_bench.cc): runs one matmulCuda to upload w and x, then times
@@ -84,5 +88,15 @@ std::string cudaDenseGemmName();
 
 // Tests/bench: force the built-in tiled SGEMM (true) or allow cuBLAS again (false).
 void setCudaForceTiledGemmForTesting(bool force);
+
+// Tests: fill every device buffer a kernel writes with NaN before each call's kernels (on), so an
+// output a kernel misses reads NaN instead of a value left by an earlier call.
+void setCudaPoisonOutputsForTesting(bool poison);
+
+// Tests: handles `cudaError` (a cudaError_t value) as if a CUDA call had returned it, through the
+// backend's one error path: throws the mapped gsparse::Error and, for errors that kill the context or
+// mean no kernel image, disables the backend for the rest of the process. Nothing for 0 (success).
+// Without CUDA: always ErrorCode::Backend.
+void failCudaCallForTesting(int cudaError);
 
 }  // namespace gsparse
