@@ -7,6 +7,7 @@ import { chartSpecs, renderCharts, type RenderedChart } from '../lib/profile/cha
 import { measure, quantile, summarize } from '../lib/profile/measure.js';
 import { MagnitudeIndex, quality } from '../lib/profile/quality.js';
 import { gaussian } from '../lib/profile/random.js';
+import { renderHtml } from '../lib/profile/report-html.js';
 import { renderTable, shouldColor } from '../lib/profile/table.js';
 
 const PATTERNS = ['dense', 'csr', '2:4', 'gs:16', 'channel'];
@@ -360,6 +361,23 @@ describe('terminal table', () => {
     expect(row).toMatch(/0\.83x\s+1\.0x~\s+dense 1\.0x$/);
     expect(t).toMatch(/~ = faster than dense only within the spread/);
     expect(t).toMatch(/p90 below dense's p10/);
+  });
+
+  it("report.html marks the same cells and states the pick rule, '~' and '-'", () => {
+    const html = renderHtml(handReport([
+      cell('resnet', 'dense', 0, 10, 1, 1, [9.5, 10.5]),
+      cell('resnet', 'gs:16x4', 0.9, 9.89, 0.99, 1, [9.6, 10.2]),
+      cell('other', 'dense', 0, 10, 1, 1, [9.5, 10.5]),
+      cell('other', 'gs:16x4', 0.5, 5, 0.99, 1, [4.9, 5.1]), // not profiled at the focus sparsity (90%)
+    ]), []);
+    // The speedup table's row of a layer (the shape column follows the name; the all-measurements table has the pattern there).
+    const row = (layer: string): string => html.split('\n').find((l) => l.includes(`<tr><td class="l">${layer}</td><td class="l">8x8<`)) as string;
+    expect(row('resnet')).toMatch(/title="[^"]*p10\.\.p90 9\.60\.\.10\.2[^"]*within dense&#39;s spread">1\.0x~<\/td>/);
+    expect(row('resnet')).toMatch(/<b>dense<\/b> 1\.0x<\/td><\/tr>$/);
+    expect(row('other')).toContain('<td class="bad">-</td>');
+    expect(html).toMatch(/p90 time below dense's p10/);
+    expect(html).toMatch(/~: faster than dense only within that spread/);
+    expect(html).toMatch(/-: not profiled/);
   });
 
   it('highlights with ANSI when colour is on', () => {
