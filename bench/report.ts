@@ -123,7 +123,7 @@ function findRow(rows: readonly Row[], pattern: string, sparsity: number | null,
   );
 }
 
-/** DESIGN.md performance targets (4096x4096, 90%), as ratios vs ORT dense within one run. */
+/** Performance targets (docs/benchmarks.md, Targets) (4096x4096, 90%), as ratios vs ORT dense within one run. */
 export function evaluateTargets(rows: readonly Row[]): Target[] {
   const spec: [string, string, number | null, number, number][] = [
     ['gs:16 @ batch 1, 90%  >= 5x ORT', 'gs:16', 0.9, 1, 5],

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
   const targets = evaluateTargets(rows);
   const bigPacks = packs.filter((p) => p.rows === 4096 && p.cols === 4096 && p.pattern !== 'dense');
   const packMaxMs = bigPacks.length ? Math.max(...bigPacks.map((p) => p.packMs)) : null;
-  console.log('\nTargets (DESIGN.md; W 4096x4096, ratios vs ORT dense from this run):');
+  console.log('\nTargets (docs/benchmarks.md; W 4096x4096, ratios vs ORT dense from this run):');
   console.log(formatTargets(targets, packMaxMs));
   const b1 = rows.filter((r) => r.batch === 1 && r.rows === 4096 && r.cols === 4096);
   if (b1.length) {

@@ -1,6 +1,6 @@
 import { native } from './native.js';
 
-/** Sparsity patterns (DESIGN.md, Patterns); the object form of every string form. */
+/** Sparsity patterns (docs/formats.md, Patterns); the object form of every string form. */
 export type Pattern =
   | { kind: 'dense' }
   | { kind: 'csr' }

@@ -1,4 +1,4 @@
-// DESIGN.md "Errors": wrong types -> TypeError, wrong values -> RangeError stating expected and
+// docs/errors.md, The rule: wrong types -> TypeError, wrong values -> RangeError stating expected and
 // actual, everything else -> GsparseError with a stable code. Never a crash or a silent wrong answer.
 import { describe, expect, it } from 'vitest';
 import { GsparseError, SparseMatrix, backends, pack, prune, setThreads } from '../lib/index.js';

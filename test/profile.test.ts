@@ -7,6 +7,7 @@ import { chartSpecs, renderCharts, type RenderedChart } from '../lib/profile/cha
 import { measure, quantile, summarize } from '../lib/profile/measure.js';
 import { MagnitudeIndex, quality } from '../lib/profile/quality.js';
 import { gaussian } from '../lib/profile/random.js';
+import { renderHtml } from '../lib/profile/report-html.js';
 import { renderTable, shouldColor } from '../lib/profile/table.js';
 
 const PATTERNS = ['dense', 'csr', '2:4', 'gs:16', 'channel'];
@@ -74,10 +75,12 @@ describe('profile() report', () => {
     }
   });
 
-  it('reports progress up to done === total', () => {
+  it('reports progress up to done === total, and total is the number of runs made', () => {
     expect(progress.length).toBeGreaterThan(10);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.done).toBeGreaterThanOrEqual(progress[i - 1]!.done);
-    expect(progress.at(-1)).toEqual({ done: progress[0]!.total, total: progress[0]!.total });
+    // The bar must end at the run count the summary prints (results.length), not at runs + packs + layers.
+    for (const p of progress) expect(p.total).toBe(report.results.length);
+    expect(progress.at(-1)).toEqual({ done: report.results.length, total: report.results.length });
   });
 
   it('accepts SparseMatrix layers and leaves them usable', async () => {
@@ -104,12 +107,23 @@ describe('profile() report', () => {
   });
 });
 
-/** A hand-made result: only the fields recommend() reads matter. */
-function cell(layer: string, pattern: string, targetSparsity: number, ms: number, retainedRatio: number, batch = 1): ProfileResult {
+/** A hand-made result: only the fields recommend() reads matter. Spread p10..p90 defaults to none. */
+function cell(layer: string, pattern: string, targetSparsity: number, ms: number, retainedRatio: number, batch = 1,
+  spread: [p10: number, p90: number] = [ms, ms]): ProfileResult {
   return {
     layer, rows: 8, cols: 8, pattern, targetSparsity, sparsity: targetSparsity, nnz: 0, batch, backend: 'cpu', dtype: 'f32',
-    timeMs: { median: ms, p10: ms, p90: ms, min: ms, repeats: 1 }, gflops: 1, bytes: 1, gbps: 1, speedup: 10 / ms,
+    timeMs: { median: ms, p10: spread[0], p90: spread[1], min: spread[0], repeats: 10 }, gflops: 1, bytes: 1, gbps: 1, speedup: 10 / ms,
     quality: { relErr: 0, retained: retainedRatio, unstructuredRetained: 1, retainedRatio }, packMs: 1, byteLength: 1,
+  };
+}
+
+/** A hand-made report around hand-made results (renderTable reads machine, patterns and results). */
+function handReport(results: ProfileResult[]): ProfileReport {
+  return {
+    version: 1, createdAt: '2026-01-01T00:00:00.000Z', durationMs: 1000, backends: ['cpu'], batches: [...new Set(results.map((r) => r.batch))],
+    sparsities: [...new Set(results.filter((r) => r.pattern !== 'dense').map((r) => r.targetSparsity))],
+    patterns: [...new Set(results.map((r) => r.pattern))], results,
+    machine: { simd: 'avx512', threads: 2, recommendedBanks: 16, backends: [], node: 'v20', platform: 'linux-x64' },
   };
 }
 
@@ -146,6 +160,24 @@ describe('recommend()', () => {
       cell('M', 'dense', 0, 1, 1), cell('M', 'gs:16', 0.9, 0.5, 0.98)];
     const recs = recommend(more, { sparsity: 0.9 });
     expect(recs.map((r) => [r.layer, r.batch, r.pattern])).toEqual([['L', 1, 'gs:16'], ['L', 64, 'csr'], ['M', 1, 'gs:16']]);
+  });
+
+  it('a sparse pick must beat dense beyond the measured spread, else dense', () => {
+    // resnet50.conv1x1.a batch 1 as measured: gs:16x4 at 1.011x, inside dense's p10..p90.
+    const dense = cell('R', 'dense', 0, 10, 1, 1, [9.5, 10.5]);
+    const noisy = cell('R', 'gs:16x4', 0.9, 9.89, 0.99, 1, [9.6, 10.2]); // p90 10.2 >= dense p10 9.5
+    const recs = recommend([dense, noisy]);
+    expect(recs.map((r) => r.pattern)).toEqual(['dense']);
+    expect(recs[0]!.rejected).toEqual([{ pattern: 'gs:16x4', speedup: 10 / 9.89, retainedRatio: 0.99, reason: 'noise' }]);
+    // A clear win: its p90 (9.4) is below dense's p10 (9.5).
+    expect(recommend([dense, cell('R', 'csr', 0.9, 9.2, 1, 1, [9.0, 9.4])]).map((r) => r.pattern)).toEqual(['csr']);
+    // Equal to dense's p10 is not below it.
+    expect(recommend([dense, cell('R', 'csr', 0.9, 9.2, 1, 1, [9.0, 9.5])]).map((r) => r.pattern)).toEqual(['dense']);
+    // A noisy faster median loses to a slower candidate whose whole spread beats dense.
+    const picked = recommend([dense, cell('R', 'gs:16', 0.9, 6, 0.99, 1, [5, 9.7]), cell('R', 'csr', 0.9, 8, 1, 1, [7.8, 8.2]),
+      cell('R', 'channel', 0.9, 2, 0.5, 1, [1.9, 2.1])]);
+    expect(picked.map((r) => r.pattern)).toEqual(['csr']);
+    expect(picked[0]!.rejected.map((r) => [r.pattern, r.reason])).toEqual([['channel', 'quality'], ['gs:16', 'noise']]);
   });
 
   it('rejects a sparsity that was not profiled and a bad bound', () => {
@@ -253,6 +285,43 @@ describe('charts', () => {
     expect(textOf(speed.svg, 'role-title-text')).toEqual(['attn', 'ffn']);
   });
 
+  it('every point has a tooltip and an SVG <title> naming its layer, pattern and batch', () => {
+    for (const c of chartSpecs(report)) {
+      const json = JSON.stringify(c.spec);
+      expect(json, c.id).toContain('"tooltip":{"field":"tip"');
+    }
+    for (const c of charts) {
+      const points = [...c.svg.matchAll(/<path[^>]*aria-roledescription="point"[^>]*>(?:<title>([^<]*)<\/title>)?/g)];
+      expect(points.length, c.id).toBeGreaterThan(0);
+      for (const [, title] of points) {
+        if (title?.startsWith('pattern: dense; the baseline')) continue; // the one dense marker of the pareto chart
+        expect(title, c.id).toMatch(/^layer: (attn|ffn); pattern: [^;]+; (sparsity: \d+%; )?batch: \d+; /);
+      }
+    }
+    const pareto = charts[2]!.svg;
+    const titles = [...pareto.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1] as string);
+    // One point per sparse result at batch 1, each named; plus the dense marker.
+    const sparseAt1 = report.results.filter((r) => r.batch === 1 && r.pattern !== 'dense');
+    expect(titles).toHaveLength(sparseAt1.length + 1);
+    for (const r of sparseAt1) {
+      const name = `layer: ${r.layer}; pattern: ${r.pattern}; sparsity: ${Math.round(r.targetSparsity * 100)}%; batch: 1;`;
+      expect(titles.filter((t) => t.startsWith(name)), name).toHaveLength(1);
+    }
+  });
+
+  it("the pareto chart's sparsity legend has no 'dense'", () => {
+    const spec = chartSpecs(report).find((c) => c.id === 'pareto')!.spec as unknown as {
+      layer: { data?: { values: Record<string, unknown>[] }; encoding?: { shape?: { field: string } } }[];
+    };
+    const shaped = spec.layer.filter((l) => l.encoding?.shape);
+    expect(shaped).toHaveLength(1);
+    const field = shaped[0]!.encoding!.shape!.field;
+    const domain = [...new Set(shaped[0]!.data!.values.map((d) => d[field]))].sort();
+    expect(domain).toEqual(['50%', '90%']);
+    // Rendered: 'dense' is a legend label once (the pattern legend), not also a sparsity.
+    expect(textOf(charts[2]!.svg, 'role-legend-label').filter((t) => t === 'dense')).toHaveLength(1);
+  });
+
   it('specs are plain vega-lite JSON', () => {
     for (const c of chartSpecs(report)) expect(JSON.parse(JSON.stringify(c.spec))).toEqual(c.spec);
   });
@@ -267,6 +336,48 @@ describe('terminal table', () => {
     // The pick is starred in its pattern column, unless dense itself wins (no sparse column to star).
     for (const row of rows.slice(0, 4)) expect(/\*/.test(row) || /\bdense \d/.test(row), row).toBe(true);
     expect(t).toContain('90% sparsity');
+  });
+
+  it("explains '-' cells: layers not profiled at the focus sparsity", async () => {
+    const r = await profile({
+      layers: [{ name: 'full', rows: 32, cols: 64 }, { name: 'part', rows: 32, cols: 64, sparsities: [0.5] }],
+      patterns: ['dense', 'csr'], sparsities: [0.5, 0.9], batches: [1], maxRepeats: 1, minTimeMs: 0,
+    });
+    const t = renderTable(r, { color: false });
+    const partRows = t.split('\n').filter((l) => /^part /.test(l));
+    expect(partRows[0]).toMatch(/\s-\s+-$/); // csr and pick at 90%: not profiled
+    expect(partRows[1]).toMatch(/\s-$/); // second table, the 90% column
+    expect(t).toMatch(/^.*- = not profiled.*$/m);
+    expect(t).toMatch(/^Recommended .*- = not profiled at that sparsity/m);
+  });
+
+  it("marks wins within dense's spread with '~' and picks dense for them", () => {
+    const t = renderTable(handReport([
+      cell('resnet', 'dense', 0, 10, 1, 1, [9.5, 10.5]),
+      cell('resnet', 'csr', 0.9, 12, 1, 1, [11.5, 12.5]),
+      cell('resnet', 'gs:16x4', 0.9, 9.89, 0.99, 1, [9.6, 10.2]),
+    ]), { color: false });
+    const row = t.split('\n').find((l) => /^resnet /.test(l)) as string;
+    expect(row).toMatch(/0\.83x\s+1\.0x~\s+dense 1\.0x$/);
+    expect(t).toMatch(/~ = faster than dense only within the spread/);
+    expect(t).toMatch(/p90 below dense's p10/);
+  });
+
+  it("report.html marks the same cells and states the pick rule, '~' and '-'", () => {
+    const html = renderHtml(handReport([
+      cell('resnet', 'dense', 0, 10, 1, 1, [9.5, 10.5]),
+      cell('resnet', 'gs:16x4', 0.9, 9.89, 0.99, 1, [9.6, 10.2]),
+      cell('other', 'dense', 0, 10, 1, 1, [9.5, 10.5]),
+      cell('other', 'gs:16x4', 0.5, 5, 0.99, 1, [4.9, 5.1]), // not profiled at the focus sparsity (90%)
+    ]), []);
+    // The speedup table's row of a layer (the shape column follows the name; the all-measurements table has the pattern there).
+    const row = (layer: string): string => html.split('\n').find((l) => l.includes(`<tr><td class="l">${layer}</td><td class="l">8x8<`)) as string;
+    expect(row('resnet')).toMatch(/title="[^"]*p10\.\.p90 9\.60\.\.10\.2[^"]*within dense&#39;s spread">1\.0x~<\/td>/);
+    expect(row('resnet')).toMatch(/<b>dense<\/b> 1\.0x<\/td><\/tr>$/);
+    expect(row('other')).toContain('<td class="bad">-</td>');
+    expect(html).toMatch(/p90 time below dense's p10/);
+    expect(html).toMatch(/~: faster than dense only within that spread/);
+    expect(html).toMatch(/-: not profiled/);
   });
 
   it('highlights with ANSI when colour is on', () => {

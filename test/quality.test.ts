@@ -1,5 +1,5 @@
 // GS keeps almost as much weight magnitude as unstructured pruning at the same nonzero count
-// (the point of GS patterns, GS-PATTERNS.md).
+// (the point of GS patterns, docs/gs.md, Why GS).
 import { describe, expect, it } from 'vitest';
 import { prune } from '../lib/index.js';
 import { randn } from './helpers/reference.js';

@@ -68,7 +68,8 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
   const layers = resolveLayers(opts, sparsities, batches);
 
   const plans = layers.map((l) => ({ layer: l, candidates: candidatesFor(patterns, l.sparsities) }));
-  const total = plans.reduce((n, p) => n + 1 + p.candidates.length * (1 + backends.length * p.layer.batches.length), 0);
+  // Progress counts timed runs only (one per result), so the bar ends at the run count the summary prints.
+  const total = plans.reduce((n, p) => n + p.candidates.length * backends.length * p.layer.batches.length, 0);
   let done = 0;
   const report = (p: Omit<ProfileProgress, 'done' | 'total'>): void => opts.onProgress?.({ done, total, ...p });
 
@@ -78,7 +79,6 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
     await tick();
     const w = layer.weights();
     const index = new MagnitudeIndex(w);
-    done++;
     const inputs = new Map(layer.batches.map((b) => [b, gaussian(b * layer.cols, seedFrom(`x${b}`, layer.cols))]));
     const outputs = new Map(layer.batches.map((b) => [b, new Float32Array(b * layer.rows)]));
     const denseMs = new Map<string, number>();
@@ -92,7 +92,6 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
       const packMs = performance.now() - t0;
       try {
         const q = c.parsed.kind === 'dense' ? DENSE_QUALITY : quality(w, m.toDense(), m.nnz, index);
-        done++;
         for (const backend of backends) {
           for (const batch of layer.batches) {
             report({ layer: layer.name, stage: 'measure', pattern: c.pattern, sparsity: c.target });

@@ -4,9 +4,18 @@ import type { ProfileResult, Recommendation, RecommendOptions, Rejected } from '
 const EPS = 1e-9;
 
 /**
+ * Whether r beats dense beyond the measured spread: r's p90 is below dense's p10, so even r's slow
+ * runs are faster than dense's fast ones. A speedup inside that spread is noise, not a win.
+ */
+export function beatsDense(r: ProfileResult, dense: ProfileResult): boolean {
+  return r.timeMs.p90 < dense.timeMs.p10;
+}
+
+/**
  * Picks, for each layer, backend, batch and target sparsity, the fastest profiled pattern whose
  * retained magnitude is >= minRetained (default 0.97) x what unstructured pruning keeps at the same
- * nnz. Dense (always qualifying) competes too, so a layer where sparsity does not pay gets 'dense'.
+ * nnz and that beats dense beyond the measured spread (beatsDense). Dense competes too, so a layer
+ * where sparsity does not clearly pay gets 'dense'.
  */
 export function recommend(results: readonly ProfileResult[], opts: RecommendOptions = {}): Recommendation[] {
   if (!Array.isArray(results)) throw new TypeError('results: expected the results array of a profile report');
@@ -33,13 +42,14 @@ export function recommend(results: readonly ProfileResult[], opts: RecommendOpti
     for (const s of sparsities) {
       const candidates = group.filter((r) => r.pattern !== 'dense' && Math.abs(r.targetSparsity - s) < EPS);
       if (dense) candidates.push(dense);
-      const ok = candidates.filter((r) => r.quality.retainedRatio >= minRetained);
-      const best = fastest(ok);
+      const why = (r: ProfileResult): Rejected['reason'] | undefined =>
+        r.quality.retainedRatio < minRetained ? 'quality' : dense && r !== dense && !beatsDense(r, dense) ? 'noise' : undefined;
+      const best = fastest(candidates.filter((r) => why(r) === undefined));
       if (!best) continue;
       const rejected: Rejected[] = candidates
-        .filter((r) => r.quality.retainedRatio < minRetained && r.timeMs.median < best.timeMs.median)
+        .filter((r) => why(r) !== undefined && r.timeMs.median < best.timeMs.median)
         .sort((a, b) => a.timeMs.median - b.timeMs.median)
-        .map((r) => ({ pattern: r.pattern, speedup: r.speedup, retainedRatio: r.quality.retainedRatio }));
+        .map((r) => ({ pattern: r.pattern, speedup: r.speedup, retainedRatio: r.quality.retainedRatio, reason: why(r) as Rejected['reason'] }));
       out.push({
         layer: best.layer, rows: best.rows, cols: best.cols, backend: best.backend, batch: best.batch, sparsity: s,
         pattern: best.pattern, timeMs: best.timeMs.median, speedup: best.speedup,

@@ -2,7 +2,7 @@
 import type { RenderedChart } from './charts.js';
 import { focusSparsity, isNm } from './focus.js';
 import { fmtDuration, fmtMs, fmtPct, fmtSpeedup } from './format.js';
-import { recommend } from './recommend.js';
+import { beatsDense, recommend } from './recommend.js';
 import type { ProfileReport } from './types.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -44,9 +44,14 @@ export function renderHtml(report: ProfileReport, charts: readonly RenderedChart
       const nm = isNm(p);
       const r = g.find((x) => x.pattern === p && (nm || Math.abs(x.targetSparsity - focus) < 1e-9));
       if (!r) return '<td class="bad">-</td>';
-      const cls = pick?.pattern === p ? 'win' : r.quality.retainedRatio < minRetained ? 'bad' : '';
-      const tip = `${fmtMs(r.timeMs.median)} ms, retained ${fmtPct(r.quality.retainedRatio, 1)} of unstructured, sparsity ${fmtPct(r.sparsity, 1)}`;
-      return `<td class="${cls}" title="${escapeHtml(tip)}">${fmtSpeedup(r.speedup)}</td>`;
+      const win = pick?.pattern === p;
+      const bad = r.quality.retainedRatio < minRetained;
+      const noise = !win && !bad && dense !== undefined && r.timeMs.median < dense.timeMs.median && !beatsDense(r, dense);
+      const cls = win ? 'win' : bad ? 'bad' : '';
+      const tip = `${fmtMs(r.timeMs.median)} ms (p10..p90 ${fmtMs(r.timeMs.p10)}..${fmtMs(r.timeMs.p90)}), retained ` +
+        `${fmtPct(r.quality.retainedRatio, 1)} of unstructured, sparsity ${fmtPct(r.sparsity, 1)}` +
+        `${noise ? ", faster than dense only within dense's spread" : ''}`;
+      return `<td class="${cls}" title="${escapeHtml(tip)}">${fmtSpeedup(r.speedup)}${noise ? '~' : ''}</td>`;
     });
     return `<tr><td class="l">${escapeHtml(f.layer)}</td><td class="l">${f.rows}x${f.cols}</td><td>${escapeHtml(f.backend)}</td>` +
       `<td>${f.batch}</td><td>${dense ? fmtMs(dense.timeMs.median) : '-'}</td>${cells.join('')}` +
@@ -69,7 +74,9 @@ export function renderHtml(report: ProfileReport, charts: readonly RenderedChart
     `${report.results.length} runs in ${fmtDuration(report.durationMs)} · ${escapeHtml(report.createdAt)}</p>
 <h2>Speedup over dense at ${fmtPct(focus)} sparsity</h2>
 <p class="note">Same backend and batch. Green: the pick, the fastest pattern whose retained magnitude is at least ${minRetained} × what
-unstructured pruning keeps at the same nnz. Grey: below that bound. Hover a cell for time and quality.</p>
+unstructured pruning keeps at the same nnz and that beats dense beyond the measured spread (its p90 time below dense's p10);
+when none does, the pick is dense. Grey: below the magnitude bound. ~: faster than dense only within that spread (noise, not a pick).
+-: not profiled (the layer runs fewer sparsities or batches). Hover a cell for time, spread and quality.</p>
 <table><thead><tr><th class="l">layer</th><th class="l">shape</th><th>backend</th><th>batch</th><th>dense ms</th>${header}<th class="l">pick</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 ${figures}

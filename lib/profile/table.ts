@@ -1,7 +1,7 @@
 // The terminal table of a profile: speedup per layer and pattern, the recommended pick highlighted.
 import { focusSparsity, isNm } from './focus.js';
 import { fmtDuration, fmtMs, fmtPct, fmtSpeedup } from './format.js';
-import { recommend } from './recommend.js';
+import { beatsDense, recommend } from './recommend.js';
 import type { ProfileReport, ProfileResult } from './types.js';
 
 /** Whether to style output: a TTY, NO_COLOR unset and TERM not dumb (FORCE_COLOR forces it on). */
@@ -46,7 +46,8 @@ export interface TableOptions {
 
 /**
  * Two tables: speedup over dense of every pattern at the focus sparsity (pick marked '*', candidates
- * below the quality bound '!'), then the recommended pattern per layer and batch at every sparsity.
+ * below the quality bound '!', wins within dense's spread '~', cells not profiled '-'), then the
+ * recommended pattern per layer and batch at every sparsity.
  */
 export function renderTable(report: ProfileReport, opts: TableOptions = {}): string {
   const color = opts.color ?? false;
@@ -62,7 +63,10 @@ export function renderTable(report: ProfileReport, opts: TableOptions = {}): str
     `${m.cuda ? `, GPU ${m.cuda.name}` : ''}; ${report.results.length} runs in ${fmtDuration(report.durationMs)}`);
   out.push('');
   out.push(`Speedup over dense (same batch) at ${fmtPct(focus)} sparsity; N:M at its own sparsity.`);
-  out.push(`* = pick (fastest with retained magnitude >= ${minRetained} x unstructured)   ! = below that bound`);
+  out.push(`* = pick: the fastest pattern with retained magnitude >= ${minRetained} x unstructured that beats dense beyond ` +
+    `the measured spread (its p90 below dense's p10)`);
+  out.push(`! = below that magnitude bound   ~ = faster than dense only within the spread (noise, not a pick)   ` +
+    `- = not profiled (the layer runs fewer sparsities or batches)`);
   const header = ['layer', 'shape', ...(multi ? ['backend'] : []), 'batch', 'dense ms',
     ...sparse.map((p) => (isNm(p) ? `${p}@${fmtPct(1 - nmRatio(p))}` : p)), 'pick'];
   const rows: Cell[][] = [];
@@ -78,7 +82,8 @@ export function renderTable(report: ProfileReport, opts: TableOptions = {}): str
       if (!r) { row.push({ text: '-', style: 'dim' }); continue; }
       const win = pick?.pattern === p;
       const bad = r.quality.retainedRatio < minRetained;
-      row.push({ text: `${fmtSpeedup(r.speedup)}${win ? '*' : bad ? '!' : ' '}`, style: win ? 'win' : bad || nm ? 'bad' : undefined });
+      const noise = !win && !bad && dense !== undefined && r.timeMs.median < dense.timeMs.median && !beatsDense(r, dense);
+      row.push({ text: `${fmtSpeedup(r.speedup)}${win ? '*' : bad ? '!' : noise ? '~' : ' '}`, style: win ? 'win' : bad || nm ? 'bad' : undefined });
     }
     row.push(pick ? { text: `${pick.pattern} ${fmtSpeedup(pick.speedup)}`, style: 'win' } : { text: '-', style: 'dim' });
     rows.push(row);
@@ -88,7 +93,7 @@ export function renderTable(report: ProfileReport, opts: TableOptions = {}): str
   const targets = [...new Set([...picks.values()].map((r) => r.sparsity))].sort((a, b) => a - b);
   if (targets.length > 1) {
     out.push('');
-    out.push(`Recommended pattern per layer and batch, by target sparsity (speedup over dense):`);
+    out.push(`Recommended pattern per layer and batch, by target sparsity (speedup over dense; - = not profiled at that sparsity):`);
     const rows2: Cell[][] = groups.map((g) => {
       const f = g[0] as ProfileResult;
       return [{ text: f.layer }, ...(multi ? [{ text: f.backend }] : []), { text: String(f.batch) },

@@ -37,7 +37,7 @@ export interface MeasureOptions {
   minTimeMs?: number;
 }
 
-/** A progress event: `done` of `total` cells, and what is running now. */
+/** A progress event: `done` of `total` timed runs (one per result), and what is running now. */
 export interface ProfileProgress {
   done: number;
   total: number;
@@ -144,7 +144,7 @@ export interface ProfileReport {
 
 /** Options of recommend(). */
 export interface RecommendOptions {
-  /** A candidate qualifies when retainedRatio >= minRetained (default 0.97). */
+  /** A candidate qualifies when retainedRatio >= minRetained (default 0.97) and it beats dense beyond the spread. */
   minRetained?: number;
   /** Only recommend at this target sparsity (default: every profiled one). */
   sparsity?: number;
@@ -155,6 +155,8 @@ export interface Rejected {
   pattern: string;
   speedup: number;
   retainedRatio: number;
+  /** 'quality': retained magnitude below the bound; 'noise': not faster than dense beyond the measured spread. */
+  reason: 'quality' | 'noise';
 }
 
 /** The pick for one layer, backend, batch and target sparsity. */
@@ -166,12 +168,12 @@ export interface Recommendation {
   batch: number;
   /** Target sparsity the candidates were compared at. */
   sparsity: number;
-  /** Winning pattern ('dense' when no sparse candidate qualifies and beats it). */
+  /** Winning pattern ('dense' when no sparse candidate qualifies and beats it beyond the measured spread). */
   pattern: string;
   timeMs: number;
   speedup: number;
   retainedRatio: number;
-  /** Faster candidates excluded by the quality bound, fastest first. */
+  /** Faster candidates (by median) excluded by the quality bound or the noise rule, fastest first. */
   rejected: Rejected[];
 }
 

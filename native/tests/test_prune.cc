@@ -20,7 +20,7 @@ using namespace gsparse;
 
 namespace {
 
-// Test-local parser of the string forms in DESIGN.md (the library's parser lives in TypeScript).
+// Test-local parser of the string forms in docs/formats.md, Patterns (the library's parser lives in TypeScript).
 Pattern parse(const std::string& s) {
   Pattern p;
   if (s == "dense") p.kind = Kind::Dense;

@@ -1,5 +1,5 @@
 // GS Y = X W^T, portable version. A pack is B lanes; lane l feeds group row l / E. Batch 1: each
-// lane accumulates x[col] * value on its own (the SIMD-gather shape of GS-PATTERNS.md), and the E
+// lane accumulates x[col] * value on its own (the SIMD-gather shape of docs/gs.md), and the E
 // lanes of a row are reduced once per group. Batch > 1: each lane does an axpy over the batch tile
 // into its row's accumulator, row by row. Outputs go to row g*R + r, or rowIds[g*R + r] with permute.
 // With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_gather.h): batch 1 = vpgatherdps

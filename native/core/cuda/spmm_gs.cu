@@ -1,4 +1,4 @@
-// GS Y = X W^T on the GPU (GS-PATTERNS.md, "How a kernel runs it").
+// GS Y = X W^T on the GPU (docs/gs.md, "How a kernel runs a pack").
 //
 // A block owns one batch tile of BT activation rows and a chunk of consecutive groups. It stages
 // X[b0:b0+BT, k0:k0+kt] in shared memory as xs[j][c] (kt a multiple of 32), so the bank of xs[j][c]

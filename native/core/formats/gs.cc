@@ -1,4 +1,4 @@
-// GS format (GS-PATTERNS.md): groups of R = B/E rows own whole packs of B lanes; ptr holds the
+// GS format (docs/formats.md, Packed storage): groups of R = B/E rows own whole packs of B lanes; ptr holds the
 // cumulative pack count per group, lane l of a pack belongs to group row l/E, and with `permute`
 // rowIds maps group rows back to matrix rows (kNoRow for the virtual rows of a partial last group).
 #include <algorithm>

@@ -19,8 +19,8 @@ struct GsGroupRows {
   const uint32_t* rowStart;  // R + 1 offsets
 };
 
-// Finds the packs of GS groups (GS-PATTERNS.md): the fewest packs P of B lanes (P = the larger of
-// max_r ceil(k_r / E) and, when cols >= B, the largest bank count), lanes
+// Finds the packs of GS groups (docs/gs.md, Packing a matrix pruned elsewhere): the fewest packs P
+// of B lanes (P = the larger of max_r ceil(k_r / E) and, when cols >= B, the largest bank count), lanes
 // [r*E, r*E + E) of every pack holding E nonzeros (or value-0 padding) of group row r, and, when
 // cols >= B, the B lanes of a pack in B distinct banks (bank = column mod B). Packs come out ordered
 // by descending L1 norm, so a prefix of a group's packs is a valid sparser level.

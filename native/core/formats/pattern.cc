@@ -1,4 +1,4 @@
-// Pattern checks and canonical names (DESIGN.md, Patterns).
+// Pattern checks and canonical names (docs/formats.md, Patterns).
 #include "gsparse/pattern.h"
 
 #include <string>

@@ -1,4 +1,4 @@
-// GS pruning (GS-PATTERNS.md, Pruning method): one layer-wide magnitude threshold, a whole number of
+// GS pruning (docs/gs.md, Pruning): one layer-wide magnitude threshold, a whole number of
 // packs per group from the weights above it, then a greedy bank-balanced fill of those packs,
 // largest |w| first (first-fit decreasing). Packs are written straight into the GS format.
 #include <algorithm>

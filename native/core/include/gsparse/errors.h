@@ -1,4 +1,4 @@
-// Typed errors of the core. The addon maps each code to the JS error class of DESIGN.md.
+// Typed errors of the core. The addon maps each code to the JS error class of docs/errors.md.
 #pragma once
 #include <stdexcept>
 #include <string>

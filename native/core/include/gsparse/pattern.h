@@ -1,4 +1,4 @@
-// Sparsity patterns (DESIGN.md, Patterns). One struct for all kinds; fields unused by a kind stay 0.
+// Sparsity patterns (docs/formats.md, Patterns). One struct for all kinds; fields unused by a kind stay 0.
 #pragma once
 #include <cstdint>
 #include <string>

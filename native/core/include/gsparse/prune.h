@@ -1,4 +1,4 @@
-// Magnitude pruning to a pattern at a target sparsity (GS-PATTERNS.md, Pruning method).
+// Magnitude pruning to a pattern at a target sparsity (docs/gs.md, Pruning).
 #pragma once
 #include <cstdint>
 
