@@ -1,4 +1,4 @@
-// gsparse public API (DESIGN.md, Public API). These names are a contract.
+// gsparse public API (docs/api.md). These names are a contract: code outside this repo calls them.
 import { native } from './native.js';
 import type { DType } from './native.js';
 import { parsePattern, type Pattern } from './pattern.js';

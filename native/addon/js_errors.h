@@ -1,4 +1,4 @@
-// Translation of core errors into the JS error classes of DESIGN.md (TypeError, RangeError,
+// Translation of core errors into the JS error classes of docs/errors.md (TypeError, RangeError,
 // GsparseError with a stable code). No C++ exception ever escapes into Node.
 #pragma once
 #include <napi.h>
