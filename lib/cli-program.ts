@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// gsparse command line: `gsparse profile` (the profiler and its report) and `gsparse info`.
+// gsparse command line: `gsparse profile` (the profiler and its report) and `gsparse info`. Started by
+// cli.ts once the optional packages it imports (commander, cli-progress) are known to be there.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -7,7 +7,8 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { GsparseError, backends, hardware, parsePattern, patternToString } from './index.js';
-import { profile } from './profile/profile.js';
+import { requireOptional } from './optional.js';
+import { profile } from './profile/index.js';
 import { makeDir } from './profile/make-dir.js';
 import { DEFAULT_SUITE, QUICK_SUITE, shapesToLayers } from './profile/suite.js';
 import { renderTable, shouldColor } from './profile/table.js';
@@ -126,6 +127,7 @@ async function runProfile(flags: ProfileFlags): Promise<void> {
   if (wanted && !wanted.available) throw new GsparseError(`backend ${wanted.name} is unavailable: ${wanted.detail}`, 'E_BACKEND');
   const out = resolve(flags.out);
   await makeDir(out); // fail before minutes of profiling, not after
+  await requireOptional('the profile report (its charts)', ['vega', 'vega-lite']);
   try {
     const report = await profile({
       layers,
