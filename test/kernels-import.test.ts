@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { missingPackagesMessage, requireOptional } from '../lib/optional.js';
+
 const OPTIONAL = ['vega', 'vega-lite', 'commander', 'cli-progress'];
 const tmp = mkdtempSync(join(tmpdir(), 'gsparse-imports-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,5 +49,17 @@ describe("import 'gsparse'", () => {
     const charts = modulesLoadedBy('profile/charts.ts');
     expect(fromPackage(charts, 'vega').length).toBeGreaterThan(0);
     expect(fromPackage(charts, 'vega-lite').length).toBeGreaterThan(0);
+  });
+});
+
+describe('a missing optional package', () => {
+  it('is named, with the npm install command and the range package.json asks for', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { optionalDependencies: Record<string, string> };
+    expect(missingPackagesMessage('the report', ['vega', 'vega-lite'])).toBe(
+      'the report needs the optional packages vega, vega-lite, which are not installed (npm skips optional dependencies ' +
+      `with --omit=optional); install with: npm install vega@${pkg.optionalDependencies.vega} vega-lite@${pkg.optionalDependencies['vega-lite']}`);
+    await expect(requireOptional('the thing', ['commander', 'gsparse-no-such-package'])).rejects.toThrow(
+      /^the thing needs the optional package gsparse-no-such-package, which is not installed .*npm install gsparse-no-such-package$/);
+    await expect(requireOptional('the thing', OPTIONAL)).resolves.toBeUndefined();
   });
 });
