@@ -18,7 +18,7 @@ const sources = ['binding.gyp', 'package.json', 'scripts/native-sources.cjs', 'n
 fs.rmSync(stage, { recursive: true, force: true });
 for (const rel of sources) fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true });
 // binding.gyp resolves node-addon-api from the folder it builds in.
-fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
+fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'junction');
 
 const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
 const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
