@@ -1,7 +1,8 @@
 // Prune a dense layer to a GS pattern, pack it, run it, and save it.
-// Run from the repo after `npm install`: node examples/prune-and-run.mjs
+// Run it in an app that installed gsparse, or in this repo after `npm install` (the package imports
+// itself by name): node examples/prune-and-run.mjs
 import { writeFileSync } from 'node:fs';
-import { hardware, pack } from '../dist/index.js';
+import { hardware, pack } from 'gsparse';
 
 const rows = 1024;
 const cols = 1024;

@@ -99,10 +99,5 @@ export function setThreads(n: number): void {
   native.setThreads(n);
 }
 
-// Profiler (issue 5): time patterns against dense per layer, score their quality, recommend one per layer.
-export { profile } from './profile/profile.js';
-export { recommend } from './profile/recommend.js';
-export type {
-  LayerInput, LayerShape, MeasureOptions, NamedMatrix, ProfileBackend, ProfileMachine, ProfileOptions, ProfileProgress,
-  ProfileReport, ProfileResult, Quality, Recommendation, RecommendOptions, Rejected, Timing,
-} from './profile/types.js';
+// The profiler (profile, recommend) is the subpath export 'gsparse/profile' (lib/profile/index.ts), so
+// this import loads the kernels only.

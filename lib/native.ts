@@ -1,5 +1,7 @@
-// Loads the native addon (prebuilds/ first, then the local build) and types its surface.
+// Loads the native addon (the local build first, then prebuilds/) and types its surface.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { GsparseError } from './errors.js';
@@ -43,21 +45,50 @@ interface NativeAddon {
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
+interface NodeGypBuild {
+  (dir: string): unknown;
+  /** The binary it would load (a prebuild or build/Release), or throws when there is none. */
+  resolve(dir: string): string;
+}
+
+interface Diagnosis {
+  probeTools(): Record<'cxx' | 'make' | 'python' | 'cmake', string | undefined>;
+  loadFailureMessage(o: {
+    target: string; root: string; reason: string; binary: string | undefined; installError: string | undefined;
+    tools: Record<string, string | undefined>;
+  }): string;
+}
+
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);
-  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  const nodeGypBuild = require('node-gyp-build') as NodeGypBuild;
   try {
     return nodeGypBuild(packageRoot) as NativeAddon;
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new Error(
-      `gsparse: no native addon could be loaded for ${process.platform}-${process.arch} (Node ${process.version}, ` +
-        `N-API ${process.versions.napi}).\n` +
-        `  Looked in ${packageRoot}prebuilds and ${packageRoot}build/Release: ${reason}\n` +
-        '  Build it from source with:  npm rebuild gsparse\n' +
-        '  (needs a C++17 compiler, make and Python 3; CMake too for the CUDA backend).',
-      { cause },
-    );
+    // Only on failure: name the real cause (no binary for this platform and no build, the install
+    // step's own error, or a binary that exists but does not load) and the one-command fix.
+    const { loadFailureMessage, probeTools } = require('../scripts/native-diagnosis.cjs') as Diagnosis;
+    let binary: string | undefined;
+    try {
+      binary = nodeGypBuild.resolve(packageRoot);
+    } catch {
+      binary = undefined;
+    }
+    let installError: string | undefined;
+    try {
+      installError = readFileSync(join(packageRoot, 'build', 'install-error.txt'), 'utf8').trim();
+    } catch {
+      installError = undefined;
+    }
+    const message = loadFailureMessage({
+      target: `${process.platform}-${process.arch} (Node ${process.version}, Node-API ${process.versions.napi})`,
+      root: packageRoot,
+      reason: cause instanceof Error ? cause.message.split('\n')[0]! : String(cause),
+      binary,
+      installError,
+      tools: probeTools(),
+    });
+    throw new Error(message, { cause });
   }
 }
 

@@ -1,8 +1,9 @@
 // profile(), recommend(), the quality and timing helpers, the charts' SVG and the terminal table.
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { GsparseError, backends, pack, profile, recommend } from '../lib/index.js';
-import type { ProfileReport, ProfileResult } from '../lib/index.js';
+import { GsparseError, backends, pack } from '../lib/index.js';
+import { profile, recommend } from '../lib/profile/index.js';
+import type { ProfileReport, ProfileResult } from '../lib/profile/index.js';
 import { chartSpecs, renderCharts, type RenderedChart } from '../lib/profile/charts.js';
 import { measure, quantile, summarize } from '../lib/profile/measure.js';
 import { MagnitudeIndex, quality } from '../lib/profile/quality.js';

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { profile } from '../lib/profile/profile.js';
+import { profile } from '../lib/profile/index.js';
 import { writeReport } from '../lib/profile/report.js';
 
 const CHROMIUM = process.env.GSPARSE_CHROMIUM ?? '/usr/bin/chromium';

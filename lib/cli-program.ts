@@ -1,0 +1,251 @@
+// gsparse command line: `gsparse profile` (the profiler and its report) and `gsparse info`. Started by
+// cli.ts once the optional packages it imports (commander, cli-progress) are known to be there.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import cliProgress from 'cli-progress';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { GsparseError, backends, hardware, parsePattern, patternToString } from './index.js';
+import { requireOptional } from './optional.js';
+import { profile } from './profile/index.js';
+import { makeDir } from './profile/make-dir.js';
+import { DEFAULT_SUITE, QUICK_SUITE, shapesToLayers } from './profile/suite.js';
+import { renderTable, shouldColor } from './profile/table.js';
+import type { ProfileProgress } from './profile/types.js';
+
+/** Exit codes: 0 ok, 1 the run failed, 2 bad arguments. */
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function list(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list.');
+  return items;
+}
+
+function parseShapes(value: string): string[] {
+  const items = list(value);
+  try {
+    shapesToLayers(items);
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message}.`);
+  }
+  return items;
+}
+
+function parsePatterns(value: string): string[] {
+  return list(value).map((p) => {
+    try {
+      return patternToString(parsePattern(p));
+    } catch (e) {
+      throw new InvalidArgumentError(`${(e as Error).message}.`);
+    }
+  });
+}
+
+function parseSparsities(value: string): number[] {
+  return list(value).map((s) => {
+    const x = Number(s);
+    if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`expected sparsities in (0, 1) such as 0.5,0.9, got '${s}'.`);
+    return x;
+  });
+}
+
+function parseBatches(value: string): number[] {
+  return list(value).map((s) => {
+    const x = Number(s);
+    if (!Number.isInteger(x) || x < 1 || x > 65536) throw new InvalidArgumentError(`expected batch sizes as integers in 1..65536, got '${s}'.`);
+    return x;
+  });
+}
+
+function parseFraction(value: string): number {
+  const x = Number(value);
+  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`expected a number in [0, 1], got '${value}'.`);
+  return x;
+}
+
+function parseCount(value: string): number {
+  const x = Number(value);
+  if (!Number.isInteger(x) || x < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'.`);
+  return x;
+}
+
+interface ProfileFlags {
+  shapes?: string[];
+  patterns?: string[];
+  sparsities?: number[];
+  batches?: number[];
+  backend: 'cpu' | 'cuda' | 'auto';
+  out: string;
+  quick?: boolean;
+  json?: boolean;
+  minRetained: number;
+  repeats?: number;
+  dtype: 'f32' | 'f16';
+  seed: number;
+}
+
+async function runProfile(flags: ProfileFlags): Promise<void> {
+  const suite = flags.quick ? QUICK_SUITE : DEFAULT_SUITE;
+  const layers = flags.shapes ? shapesToLayers(flags.shapes) : suite.layers;
+  const interactive = process.stderr.isTTY === true && !flags.json;
+  const bars = interactive ? new cliProgress.MultiBar({
+    format: '{task} [{bar}] {percentage}% | {duration_formatted} | {what}',
+    barsize: 30, hideCursor: true, clearOnComplete: false, stopOnComplete: false, noTTYOutput: false,
+    stream: process.stderr,
+  }, cliProgress.Presets.shades_classic) : undefined;
+  let bar: cliProgress.SingleBar | undefined;
+  let stopped = false;
+  const stopBars = (): void => {
+    if (!stopped) bars?.stop(); // a second stop() would move the cursor up over our output
+    stopped = true;
+  };
+  const started = Date.now();
+  let lastLine = 0;
+  const onProgress = (p: ProfileProgress): void => {
+    const what = `${p.layer}${p.pattern ? ` ${p.pattern}` : ''}${p.pattern && p.sparsity ? ` @${Math.round(p.sparsity * 100)}%` : ''} (${p.stage})`;
+    if (interactive) {
+      bar ??= bars?.create(p.total, 0, { task: 'profile', what });
+      bar?.update(p.done, { what });
+    } else if (!flags.json && Date.now() - lastLine > 10_000) {
+      lastLine = Date.now();
+      process.stderr.write(`gsparse: profiling ${p.done}/${p.total} ${what}\n`);
+    }
+  };
+  const wanted = backends().find((b) => b.name === flags.backend);
+  if (wanted && !wanted.available) throw new GsparseError(`backend ${wanted.name} is unavailable: ${wanted.detail}`, 'E_BACKEND');
+  const out = resolve(flags.out);
+  await makeDir(out); // fail before minutes of profiling, not after
+  await requireOptional('the profile report (its charts)', ['vega', 'vega-lite']);
+  try {
+    const report = await profile({
+      layers,
+      ...(flags.patterns ? { patterns: flags.patterns } : {}),
+      sparsities: flags.sparsities ?? suite.sparsities,
+      batches: flags.batches ?? suite.batches,
+      backends: [flags.backend],
+      dtype: flags.dtype,
+      seed: flags.seed,
+      ...(flags.repeats ? { maxRepeats: flags.repeats } : {}),
+      onProgress,
+    });
+    bar?.update(bar.getTotal(), { what: `${report.results.length} runs` });
+    const chartsBar = bars?.create(1, 0, { task: 'report ', what: 'charts' });
+    const { reportFile, writeReport } = await import('./profile/report.js'); // vega loads only when needed
+    const written = await writeReport(report, out, flags.minRetained);
+    chartsBar?.update(1, { what: `${written.svgs.length} charts` });
+    stopBars();
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(reportFile(report, flags.minRetained), null, 2)}\n`);
+    } else {
+      process.stdout.write(`${renderTable(report, { color: shouldColor(process.stdout), minRetained: flags.minRetained })}\n\n`);
+      process.stdout.write(`Report: ${written.html} (and report.json, ${written.svgs.length} SVG charts) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    }
+  } finally {
+    stopBars();
+  }
+}
+
+function runInfo(flags: { json?: boolean }): void {
+  const hw = hardware();
+  const bs = backends();
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ version: version(), hardware: hw, backends: bs, node: process.version }, null, 2)}\n`);
+    return;
+  }
+  const env = process.env.GSPARSE_NUM_THREADS;
+  const lines = [
+    `gsparse ${version()}  (Node ${process.version}, ${process.platform}-${process.arch})`,
+    `ISA       ${hw.simd}${process.env.GSPARSE_ISA ? ` (GSPARSE_ISA=${process.env.GSPARSE_ISA})` : ''}`,
+    `threads   ${hw.threads}${env ? ` (GSPARSE_NUM_THREADS=${env})` : ' (set GSPARSE_NUM_THREADS to change)'}`,
+    `GS banks  ${hw.recommendedBanks} on the CPU${hw.cuda ? `, ${hw.cuda.banks} on the GPU` : ''}  -> profile candidates gs:${hw.recommendedBanks}, gs:${hw.recommendedBanks}x4`,
+    ...(hw.cuda ? [`GPU       ${hw.cuda.name}, ${hw.cuda.smCount} SMs, ${hw.cuda.sharedMemPerBlock} B shared memory per block`] : []),
+    'backends',
+    ...bs.map((b) => `  ${b.name.padEnd(5)} ${(b.available ? 'available' : 'unavailable').padEnd(12)} ${b.detail}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Commander's error text as one line, prefixed with the command and ending with where help is. */
+function oneLine(prefix: string, str: string): string {
+  const text = str.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return `${prefix}: ${text} (see ${prefix} --help)\n`;
+}
+
+function buildProgram(): Command {
+  const program = new Command('gsparse');
+  program
+    .description('Hardware-aware sparse runtime: profile sparsity patterns on this machine and pick the fastest per layer.')
+    .version(version(), '-V, --version')
+    .configureOutput({ outputError: (str, write) => write(oneLine('gsparse', str)) })
+    .exitOverride();
+
+  program.command('profile')
+    .description('Time every candidate pattern against dense on each layer, score its quality, recommend one per layer, ' +
+      'print a table and write report.json + report.html. With no options: an embedded suite of real-world layers.')
+    .option('--shapes <list>', 'layer shapes ROWSxCOLS (out x in), e.g. 768x3072,4096x4096 (default: the embedded suite)', parseShapes)
+    .option('--patterns <list>', 'candidate patterns, e.g. csr,gs:16,2:4 (default: dense,csr,block:4x1,2:4,gs:B,gs:Bx4,channel; B from the hardware)', parsePatterns)
+    .option('--sparsities <list>', 'target sparsities in (0, 1) (default: 0.5,0.75,0.9,0.95)', parseSparsities)
+    .option('--batches <list>', 'batch sizes (default: 1,16,64)', parseBatches)
+    .addOption(new Option('--backend <name>', 'backend to time').choices(['cpu', 'cuda', 'auto']).default('auto'))
+    .option('--out <dir>', 'report folder', './gsparse-report')
+    .option('--quick', 'a small suite that runs in seconds')
+    .option('--json', 'print the report JSON on stdout instead of the table')
+    .option('--min-retained <x>', 'quality bound: retained magnitude vs unstructured', parseFraction, 0.97)
+    .option('--repeats <n>', 'at most this many timed runs per measurement', parseCount)
+    .addOption(new Option('--dtype <dtype>', 'weight storage').choices(['f32', 'f16']).default('f32'))
+    .option('--seed <n>', 'seed of the generated weights', parseCount, 1)
+    .action(async (flags: ProfileFlags) => runProfile(flags));
+
+  program.command('info')
+    .description('Show the hardware gsparse sees: ISA, threads, GS banks, and which backends can run (with reasons).')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean }) => runInfo(flags));
+
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ outputError: (str, write) => write(oneLine(`gsparse ${cmd.name()}`, str)) });
+  }
+  return program;
+}
+
+/** Runs the CLI on argv and resolves to its exit code (never throws). */
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      return EXIT_USAGE; // commander already printed the one-line reason
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    const code = (err as { code?: unknown }).code;
+    const tag = typeof code === 'string' && !err.message.startsWith(code) ? ` ${code}` : '';
+    process.stderr.write(`gsparse: ${err.name}${tag}: ${err.message.split('\n')[0]}\n`);
+    if (process.env.GSPARSE_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+// `gsparse profile --json | head`: a closed pipe ends the output quietly, not with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+process.exitCode = await main(process.argv);
