@@ -1,0 +1,231 @@
+// compress(): prunes and packs a model's linear layers into com.gsparse::SparseLinear nodes, and writes the
+// same pruning back into a standard ONNX model (`pruned`) that any runtime can check it against.
+import { hardware, pack } from '../index.js';
+import type { Activation, DType } from '../native.js';
+import { parsePattern, patternToString, type Pattern } from '../pattern.js';
+import { indexGraph, type GraphIndex } from './graph.js';
+import { findLinearLayers, type LinearLayer } from './linear-layers.js';
+import { dimsOf, encodeModel, loadModel } from './onnx-io.js';
+import type { ModelProto, NodeProto, TensorProto } from './onnx-types.js';
+import type { Tensor } from './ort.js';
+import { GSPARSE_DOMAIN, sparseLinearNode } from './sparse-linear.js';
+import { bytesTensor, floatTensor, readFloats } from './tensor-data.js';
+
+/** Options of compress() (DESIGN.md, Models). */
+export interface CompressOptions {
+  /** Target fraction of zeros of each compressed layer, e.g. 0.9 (N:M patterns have their own). */
+  sparsity: number;
+  /**
+   * The pattern every layer is packed with: a list of one pattern for now (per-layer choice among several is
+   * the next step). 'auto' (default) is, until then, GS with the banks that suit this CPU (hardware()).
+   */
+  patterns?: 'auto' | (string | Pattern)[];
+  /** Rows per call to optimise for (used by per-layer choice, not yet). */
+  batch?: number;
+  /** Sample feeds for activation-aware pruning (not yet used). */
+  calibration?: Record<string, Tensor>[];
+  /** Only layers whose node name or weight name matches. */
+  include?: RegExp;
+  /** Not layers whose node name or weight name matches. */
+  exclude?: RegExp;
+  /** Storage of the packed weights. */
+  dtype?: DType;
+  onProgress?: (p: { done: number; total: number; layer: string }) => void;
+}
+
+/** What compress() did to one MatMul / Gemm node. */
+export interface LayerReport {
+  /** The MatMul / Gemm node's name. */
+  name: string;
+  op: string;
+  /** The weight initializer B ('' when the layer was skipped before finding one). */
+  weight: string;
+  /** W = [rows, cols] = [out, in]; 0 when skipped before the shape was known. */
+  rows: number;
+  cols: number;
+  /** Why the layer was left to onnxruntime; absent when it was compressed. */
+  skipped?: string;
+  pattern?: string;
+  sparsity?: number;
+  nnz?: number;
+  /** Bytes of the packed weights. */
+  byteLength?: number;
+  /** Bytes of the dense fp32 weights. */
+  denseBytes?: number;
+  activation?: Activation;
+  bias?: boolean;
+}
+
+/** compress()'s result (DESIGN.md, Models). */
+export interface CompressResult {
+  /** ONNX with each compressed layer one com.gsparse::SparseLinear node; run it with gsparse's InferenceSession. */
+  model: Uint8Array;
+  /** Standard ONNX: the same graph and shapes with the pruned weights set to zero. */
+  pruned: Uint8Array;
+  layers: LayerReport[];
+}
+
+function checkOptions(opts: unknown): CompressOptions & { pattern: Pattern } {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts: expected an object with sparsity');
+  const o = opts as CompressOptions;
+  if (typeof o.sparsity !== 'number') throw new TypeError(`opts.sparsity: expected a number, got ${typeof o.sparsity}`);
+  if (!(o.sparsity >= 0 && o.sparsity < 1)) throw new RangeError(`opts.sparsity: expected a number in [0, 1), got ${o.sparsity}`);
+  for (const key of ['include', 'exclude'] as const)
+    if (o[key] !== undefined && !(o[key] instanceof RegExp)) throw new TypeError(`opts.${key}: expected a RegExp`);
+  const patterns = o.patterns ?? 'auto';
+  let pattern: Pattern;
+  if (patterns === 'auto') pattern = { kind: 'gs', banks: hardware().recommendedBanks, perRow: 1 };
+  else if (!Array.isArray(patterns)) throw new TypeError("opts.patterns: expected 'auto' or an array of patterns");
+  else if (patterns.length !== 1)
+    throw new RangeError(`opts.patterns: expected one pattern (per-layer choice among several is not implemented yet), got ${patterns.length}`);
+  else pattern = parsePattern(patterns[0] as string | Pattern);
+  return { ...o, pattern };
+}
+
+/** W = alpha · (B or Bᵀ) as [rows, cols]. */
+function weightMatrix(layer: LinearLayer, b: Float32Array): Float32Array {
+  const { rows, cols, alpha } = layer;
+  const w = new Float32Array(rows * cols);
+  if (layer.weightIsB) for (let i = 0; i < w.length; i++) w[i] = alpha * (b[i] as number);
+  else for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[r * cols + c] = alpha * (b[c * rows + r] as number);
+  return w;
+}
+
+/** B with zeros wherever the packed W (in B's layout) pruned a weight. */
+function prunedB(layer: LinearLayer, b: Float32Array, kept: Float32Array): Float32Array {
+  const { rows, cols } = layer;
+  const out = new Float32Array(b.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const at = layer.weightIsB ? r * cols + c : c * rows + r;
+      if (kept[r * cols + c] !== 0) out[at] = b[at] as number;
+    }
+  return out;
+}
+
+/** The bias vector [rows] of a layer: C or the folded Add's constant, scaled and broadcast. */
+function biasVector(layer: LinearLayer): Float32Array | undefined {
+  if (!layer.bias) return undefined;
+  const c = readFloats(layer.bias.tensor);
+  const out = new Float32Array(layer.rows);
+  for (let r = 0; r < layer.rows; r++) out[r] = layer.bias.scale * (c.length === 1 ? (c[0] as number) : (c[r] as number));
+  return out;
+}
+
+/**
+ * Weights gsparse must leave alone, and why: a B some other node also reads (pruning it would change that
+ * node), or a B that layers use with different transposes or alpha (each would prune it differently).
+ */
+function sharedWeights(index: GraphIndex, layers: LinearLayer[]): Map<string, string> {
+  const reasons = new Map<string, string>();
+  const layerNodes = new Set(layers.map((l) => l.node));
+  const form = new Map<string, string>();
+  for (const l of layers) {
+    const other = (index.consumers.get(l.weight) ?? []).find((c) => !layerNodes.has(c));
+    if (other !== undefined) reasons.set(l.weight, `B is also read by node '${index.nodes[other]?.name || index.nodes[other]?.opType}'`);
+    const key = `${l.weightIsB}|${l.alpha}`;
+    if ((form.get(l.weight) ?? key) !== key) reasons.set(l.weight, 'B is shared by layers with different transB or alpha');
+    form.set(l.weight, key);
+  }
+  return reasons;
+}
+
+/** A unique value name for something gsparse adds to the graph. */
+function uniqueName(taken: Set<string>, base: string): string {
+  let name = base;
+  for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+  taken.add(name);
+  return name;
+}
+
+/**
+ * Prunes and packs every MatMul / Gemm with constant weights into a SparseLinear node (folding a following
+ * bias Add and Relu / Gelu), and returns that model, the same pruning as standard ONNX, and a report per layer.
+ */
+export async function compress(model: string | Uint8Array, opts: CompressOptions): Promise<CompressResult> {
+  const o = checkOptions(opts);
+  const { proto } = await loadModel(model);
+  const graph = proto.graph as NonNullable<ModelProto['graph']>;
+  const index = indexGraph(graph);
+  const found = findLinearLayers(index);
+  const reports: LayerReport[] = found.skipped.map((s) => ({ name: s.name, op: s.op, weight: '', rows: 0, cols: 0, skipped: s.reason }));
+  const selected = found.layers.filter((l) => {
+    const names = [l.name, l.weight];
+    if (o.include && !names.some((n) => (o.include as RegExp).test(n))) return false;
+    return !(o.exclude && names.some((n) => (o.exclude as RegExp).test(n)));
+  });
+  for (const l of found.layers.filter((x) => !selected.includes(x)))
+    reports.push({ name: l.name, op: l.op, weight: l.weight, rows: l.rows, cols: l.cols, skipped: 'excluded by include / exclude' });
+  const shared = sharedWeights(index, selected);
+  const layers = selected.filter((l) => {
+    const reason = shared.get(l.weight);
+    if (reason) reports.push({ name: l.name, op: l.op, weight: l.weight, rows: l.rows, cols: l.cols, skipped: reason });
+    return reason === undefined;
+  });
+
+  const names = new Set<string>([...index.producer.keys(), ...index.initializers.keys(), ...index.consumers.keys()]);
+  const packedByWeight = new Map<string, string>();
+  const prunedWeights = new Map<string, Float32Array>();
+  const added: TensorProto[] = [];
+  const replaced = new Map<number, NodeProto>();
+  const removed = new Set<number>();
+  for (const [done, layer] of layers.entries()) {
+    o.onProgress?.({ done, total: layers.length, layer: layer.name });
+    const bTensor = index.initializers.get(layer.weight) as TensorProto;
+    // A B shared by several layers (one transB and alpha, see sharedWeights) is packed once.
+    let packedName = packedByWeight.get(layer.weight);
+    if (packedName === undefined) {
+      const b = readFloats(bTensor);
+      const m = pack(weightMatrix(layer, b), [layer.rows, layer.cols], { pattern: o.pattern, sparsity: o.sparsity, dtype: o.dtype ?? 'f32' });
+      try {
+        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense()));
+        packedName = uniqueName(names, `${layer.weight}.gsparse`);
+        added.push(bytesTensor(packedName, m.serialize()));
+        packedByWeight.set(layer.weight, packedName);
+        reports.push({
+          name: layer.name, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols,
+          pattern: patternToString(m.pattern), sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength,
+          denseBytes: layer.rows * layer.cols * 4, activation: layer.activation, bias: layer.bias !== undefined,
+        });
+      } finally {
+        m.dispose();
+      }
+    } else {
+      const first = reports.find((r) => r.weight === layer.weight && r.skipped === undefined) as LayerReport;
+      reports.push({ ...first, name: layer.name, op: layer.op, activation: layer.activation, bias: layer.bias !== undefined });
+    }
+    const bias = biasVector(layer);
+    let biasName: string | undefined;
+    if (bias) {
+      biasName = uniqueName(names, `${layer.name}.gsparse_bias`);
+      added.push(floatTensor(biasName, [layer.rows], bias));
+    }
+    replaced.set(layer.node, sparseLinearNode(layer.name, layer.x, packedName, biasName, layer.output, layer.activation));
+    for (const f of layer.folded) removed.add(f);
+  }
+  o.onProgress?.({ done: layers.length, total: layers.length, layer: '' });
+
+  const nodes = (graph.node ?? []).flatMap((n, i) => (removed.has(i) ? [] : [replaced.get(i) ?? n]));
+  const stillRead = new Set(nodes.flatMap((n) => n.input ?? []));
+  const compressedModel: ModelProto = {
+    ...proto,
+    opsetImport: [...(proto.opsetImport ?? []), { domain: GSPARSE_DOMAIN, version: 1 }],
+    graph: {
+      ...graph,
+      node: nodes,
+      initializer: [...(graph.initializer ?? []).filter((t) => stillRead.has(t.name ?? '') || index.outputs.includes(t.name ?? '')), ...added],
+      input: (graph.input ?? []).filter((v) => !index.initializers.has(v.name ?? '') || stillRead.has(v.name ?? '')),
+    },
+  };
+  const prunedModel: ModelProto = {
+    ...proto,
+    graph: {
+      ...graph,
+      initializer: (graph.initializer ?? []).map((t) => {
+        const w = prunedWeights.get(t.name ?? '');
+        return w ? floatTensor(t.name ?? '', dimsOf(t), w) : t;
+      }),
+    },
+  };
+  return { model: encodeModel(compressedModel), pruned: encodeModel(prunedModel), layers: reports };
+}
