@@ -3,7 +3,7 @@
 import { hardware, pack } from '../index.js';
 import type { Activation, DType } from '../native.js';
 import { parsePattern, patternToString, type Pattern } from '../pattern.js';
-import { indexGraph, type GraphIndex } from './graph.js';
+import { indexGraph, type GraphIndex, topologicalOrder } from './graph.js';
 import { findLinearLayers, type LinearLayer } from './linear-layers.js';
 import { dimsOf, encodeModel, loadModel } from './onnx-io.js';
 import type { ModelProto, NodeProto, TensorProto } from './onnx-types.js';
@@ -147,6 +147,7 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
   const { proto } = await loadModel(model);
   const graph = proto.graph as NonNullable<ModelProto['graph']>;
   const index = indexGraph(graph);
+  topologicalOrder(index); // E_CORRUPT for a cycle or a value nothing defines
   const found = findLinearLayers(index);
   const reports: LayerReport[] = found.skipped.map((s) => ({ name: s.name, op: s.op, weight: '', rows: 0, cols: 0, skipped: s.reason }));
   const selected = found.layers.filter((l) => {

@@ -7,7 +7,7 @@ import { GsparseError } from '../errors.js';
 import { hardware } from '../index.js';
 import { elemTypeOf } from './element-types.js';
 import { checkFeeds, type InputSpec } from './feeds.js';
-import { type GraphIndex, indexGraph } from './graph.js';
+import { type GraphIndex, indexGraph, topologicalOrder } from './graph.js';
 import { loadModel } from './onnx-io.js';
 import type { ModelProto, TypeProto } from './onnx-types.js';
 import { loadOrt, type Ort, type Tensor } from './ort.js';
@@ -71,6 +71,7 @@ export class InferenceSession {
     const ort = await loadOrt();
     const proto = loaded.proto;
     const index = indexGraph(proto.graph ?? {});
+    topologicalOrder(index); // E_CORRUPT for a cycle or a value nothing defines, before onnxruntime sees the graph
     const inputs: InputSpec[] = (proto.graph?.input ?? [])
       .filter((v) => index.inputs.includes(v.name ?? ''))
       .map((v) => ({ name: v.name as string, ...(v.type ? { type: v.type } : {}) }));
