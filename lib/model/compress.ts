@@ -3,7 +3,7 @@
 import { hardware, pack } from '../index.js';
 import type { Activation, DType } from '../native.js';
 import { parsePattern, patternToString, type Pattern } from '../pattern.js';
-import { indexGraph, type GraphIndex, topologicalOrder } from './graph.js';
+import { indexGraph, type GraphIndex, nodeInputs, topologicalOrder } from './graph.js';
 import { findLinearLayers, type LinearLayer } from './linear-layers.js';
 import { dimsOf, encodeModel, loadModel } from './onnx-io.js';
 import type { ModelProto, NodeProto, TensorProto } from './onnx-types.js';
@@ -207,15 +207,17 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
   o.onProgress?.({ done: layers.length, total: layers.length, layer: '' });
 
   const nodes = (graph.node ?? []).flatMap((n, i) => (removed.has(i) ? [] : [replaced.get(i) ?? n]));
-  const stillRead = new Set(nodes.flatMap((n) => n.input ?? []));
+  // Initializers only the replaced layers read (B, Gemm's C, a folded bias) go; everything else stays as it was.
+  const stillRead = new Set(nodes.flatMap((n) => nodeInputs(n)));
+  const dropped = (name: string | undefined) => index.consumers.has(name ?? '') && !stillRead.has(name ?? '') && !index.outputs.includes(name ?? '');
   const compressedModel: ModelProto = {
     ...proto,
     opsetImport: [...(proto.opsetImport ?? []), { domain: GSPARSE_DOMAIN, version: 1 }],
     graph: {
       ...graph,
       node: nodes,
-      initializer: [...(graph.initializer ?? []).filter((t) => stillRead.has(t.name ?? '') || index.outputs.includes(t.name ?? '')), ...added],
-      input: (graph.input ?? []).filter((v) => !index.initializers.has(v.name ?? '') || stillRead.has(v.name ?? '')),
+      initializer: [...(graph.initializer ?? []).filter((t) => !dropped(t.name)), ...added],
+      input: (graph.input ?? []).filter((v) => !index.initializers.has(v.name ?? '') || !dropped(v.name)),
     },
   };
   const prunedModel: ModelProto = {
