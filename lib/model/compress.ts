@@ -230,5 +230,7 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
       }),
     },
   };
+  const order = new Map([...found.layers, ...found.skipped].map((l) => [l.name, l.node]));
+  reports.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)); // graph order
   return { model: encodeModel(compressedModel), pruned: encodeModel(prunedModel), layers: reports };
 }
