@@ -110,5 +110,5 @@ export type {
 // Models (DESIGN.md, Models): compress ONNX models, run them with onnxruntime-node (an optional peer,
 // loaded only when a model is used) doing everything but the SparseLinear layers.
 export { compress, type CompressOptions, type CompressResult, type LayerReport } from './model/compress.js';
-export { InferenceSession, type SessionOptions } from './model/session.js';
+export { InferenceSession, type RunOptions, type SessionOptions } from './model/session.js';
 export { Tensor } from './model/ort.js';

@@ -130,6 +130,9 @@ describe('feeds that do not fit: the error names the input', () => {
       it('not a tensor: TypeError', async () => {
         expect(await rejected(session.run({ X: new Float32Array(K) as unknown as Tensor }))).toBeInstanceOf(TypeError);
       });
+      it('a nested-sparsity level the model does not have: RangeError', async () => {
+        expect(await rejected(session.run({ X: x }, { level: 1 }))).toBeInstanceOf(RangeError);
+      });
       it('still runs after the errors', async () => {
         const out = await session.run({ X: x });
         expect(out.Y?.dims).toEqual([2, N]);

@@ -2,7 +2,7 @@
 // run compressed models, so code written for onnxruntime-node switches by changing its import.
 import * as ort from 'onnxruntime-node';
 
-export { InferenceSession, type SessionOptions } from './session.js';
+export { InferenceSession, type RunOptions, type SessionOptions } from './session.js';
 export { Tensor } from './ort.js';
 
 /** onnxruntime's global settings (log level, versions, ...), shared with the sessions gsparse creates. */

@@ -20,6 +20,12 @@ export type SessionOptions = OrtSession.SessionOptions;
 
 type Feeds = Record<string, Tensor>;
 
+/** Options of InferenceSession.run. */
+export interface RunOptions {
+  /** Nested-sparsity level (index, 0 = densest). */
+  level?: number;
+}
+
 /** One step of a run: an onnxruntime session, or gsparse kernels that run concurrently. */
 type Runner =
   | { kind: 'ort'; session: OrtSession; inputs: string[]; outputs: string[] }
@@ -139,9 +145,14 @@ export class InferenceSession {
     }
   }
 
-  /** Runs the model on feeds (input name -> Tensor); errors name the input that does not fit. */
-  async run(feeds: Feeds): Promise<Feeds> {
+  /**
+   * Runs the model on feeds (input name -> Tensor); errors name the input that does not fit. opts.level picks a
+   * nested-sparsity level (DESIGN.md); models hold one level for now, so only level 0 exists.
+   */
+  async run(feeds: Feeds, opts?: RunOptions): Promise<Feeds> {
     if (this.#released) throw new GsparseError('InferenceSession: run() after release()', 'E_DISPOSED');
+    if (opts?.level !== undefined && opts.level !== 0)
+      throw new RangeError(`run: opts.level: expected 0 (this model has one sparsity level), got ${opts.level}`);
     const values = new Map<string, Tensor>(Object.entries(checkFeeds(feeds, this.#inputs)));
     for (const [s, runner] of this.#runners.entries()) {
       if (runner.kind === 'ort') {
