@@ -1,5 +1,5 @@
 // One contender of the model bench, alone in its own process: loads a model with onnxruntime-node (at its
-// defaults) or gsparse's InferenceSession, then on each {runs} message times that many run() calls and sends
+// defaults, or with spinning off) or gsparse's InferenceSession, then on each {runs} message times that many run() calls and sends
 // the per-call milliseconds back. Started by bench/models.ts with fork(); never run by hand.
 import * as ort from 'onnxruntime-node';
 
@@ -8,6 +8,8 @@ import { gaussian, seedOf } from './data.js';
 
 interface Args {
   engine: 'ort' | 'gsparse';
+  /** onnxruntime only: false turns intra-op spinning off (its default is on). */
+  ortSpin: boolean;
   model: string;
   dims: number[];
 }
@@ -22,7 +24,9 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 async function main(): Promise<void> {
   const session: Runner =
-    args.engine === 'ort' ? await ort.InferenceSession.create(args.model) : await InferenceSession.create(args.model);
+    args.engine === 'gsparse'
+      ? await InferenceSession.create(args.model)
+      : await ort.InferenceSession.create(args.model, args.ortSpin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } });
   const x = gaussian(args.dims.reduce((a, b) => a * b, 1), seedOf('model-bench-x'));
   const feeds = { X: new Tensor('float32', x, args.dims) };
   for (let i = 0; i < 3; i++) await session.run(feeds);

@@ -3,7 +3,8 @@
 // asks: each contender in its own process (bench/model-child.ts), rounds alternating which goes first, each
 // round's ratio from that round's medians, the figure the median of the rounds.
 //   npx tsx bench/models.ts [--models mlp,bert2] [--sparsity 0.9] [--pattern gs:16] [--batch 1] [--seq 128]
-//                           [--rounds 7] [--runs 10]
+//                           [--rounds 7] [--runs 10] [--ort-spin false]
+// --ort-spin false: onnxruntime with intra-op spinning off (not its default; steadier on a loaded machine).
 // Prints per model: both medians, the speedup (median of the rounds, and its range), and the split of the
 // compressed model's time between onnxruntime segments, gsparse nodes and hand-offs (bench/model-breakdown.ts).
 import { type ChildProcess, fork } from 'node:child_process';
@@ -29,6 +30,7 @@ const { values: opt } = parseArgs({
     seq: { type: 'string', default: '128' },
     rounds: { type: 'string', default: '7' },
     runs: { type: 'string', default: '10' },
+    'ort-spin': { type: 'string', default: 'true' },
   },
 });
 const sparsity = Number(opt.sparsity);
@@ -62,7 +64,8 @@ function message<T>(child: ChildProcess): Promise<T> {
 }
 
 async function contender(engine: 'ort' | 'gsparse', model: string, dims: number[]): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('./model-child.ts', import.meta.url)), [JSON.stringify({ engine, model, dims })], {
+  const args = { engine, model, dims, ortSpin: opt['ort-spin'] !== 'false' };
+  const child = fork(fileURLToPath(new URL('./model-child.ts', import.meta.url)), [JSON.stringify(args)], {
     execArgv: ['--import', 'tsx'],
   });
   await message<{ ready: true }>(child);
@@ -122,7 +125,7 @@ async function benchModel(key: string, dir: string): Promise<void> {
     for (const c of [ortChild, gsChild]) c.send({ exit: true });
   }
   const ratios = rows.map((r) => r.ratio);
-  console.log(`  onnxruntime-node dense (defaults): ${median(rows.map((r) => r.ort)).toFixed(2)} ms   ` +
+  console.log(`  onnxruntime-node dense (${opt['ort-spin'] === 'false' ? 'spinning off' : 'defaults'}): ${median(rows.map((r) => r.ort)).toFixed(2)} ms   ` +
     `gsparse: ${median(rows.map((r) => r.gs)).toFixed(2)} ms   ` +
     `speedup ${median(ratios).toFixed(2)}x (rounds ${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}, ${rows.length} rounds x ${opt.runs} runs)`);
   const b = await breakdown(compressedFile, { X: input(m.dims) }, Number(opt.runs));
