@@ -160,6 +160,35 @@ describe('compress: MatMul / Gemm graphs, each pattern', () => {
   }
 });
 
+/** Whether v is exactly an IEEE half (normal or subnormal). */
+function isHalf(v: number): boolean {
+  if (v === 0) return true;
+  const a = Math.abs(v);
+  if (!(a <= 65504)) return false;
+  const e = Math.max(Math.floor(Math.log2(a)), -14);
+  return Number.isInteger(a * 2 ** (10 - e));
+}
+
+describe('compress: fp16 weights', () => {
+  for (const c of [CASES[1] as Case, CASES[5] as Case]) {
+    it(`${c.name}, gs:16, f16: pruned holds the stored fp16 values and equals gsparse`, async () => {
+      const original = buildModel(c.spec);
+      const result = await compress(original, { sparsity: SPARSITY, patterns: ['gs:16'], dtype: 'f16' });
+      const before = initFloats(decode(original).graph?.initializer?.find((t) => t.name === 'B') ?? {});
+      const after = initFloats(decode(result.pruned).graph?.initializer?.find((t) => t.name === 'B') ?? {});
+      const alpha = c.name.includes('alpha, beta') ? 0.5 : 1;
+      expect(after.every((v) => isHalf(v * alpha))).toBe(true);
+      expect(after.some((v, i) => v !== 0 && v !== before[i])).toBe(true); // rounded, not B's own values
+      const feeds = await feedsFor(c.spec, c.x.dims, c.name);
+      const reference = await runOrt(result.pruned, feeds);
+      const session = await InferenceSession.create(result.model);
+      const out = await session.run(feeds);
+      await session.release();
+      expect(relErr(out.Y?.data as Float32Array, reference.Y?.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});
+
 describe('compress: forms left to onnxruntime are reported and still run', () => {
   const cases: [string, GraphSpec, string][] = [
     ['Gemm transA=1', {

@@ -91,14 +91,18 @@ function weightMatrix(layer: LinearLayer, b: Float32Array): Float32Array {
   return w;
 }
 
-/** B with zeros wherever the packed W (in B's layout) pruned a weight. */
-function prunedB(layer: LinearLayer, b: Float32Array, kept: Float32Array): Float32Array {
-  const { rows, cols } = layer;
+/**
+ * B with zeros wherever the packed W (in B's layout) pruned a weight. Kept weights are B's own values, or with
+ * fp16 storage the stored (rounded) ones, so that `pruned` computes what the packed model computes.
+ */
+function prunedB(layer: LinearLayer, b: Float32Array, packed: Float32Array, dtype: DType): Float32Array {
+  const { rows, cols, alpha } = layer;
   const out = new Float32Array(b.length);
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
       const at = layer.weightIsB ? r * cols + c : c * rows + r;
-      if (kept[r * cols + c] !== 0) out[at] = b[at] as number;
+      const w = packed[r * cols + c] as number;
+      if (w !== 0) out[at] = dtype === 'f16' ? w / alpha : (b[at] as number);
     }
   return out;
 }
@@ -179,7 +183,7 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
       const b = readFloats(bTensor);
       const m = pack(weightMatrix(layer, b), [layer.rows, layer.cols], { pattern: o.pattern, sparsity: o.sparsity, dtype: o.dtype ?? 'f32' });
       try {
-        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense()));
+        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense(), o.dtype ?? 'f32'));
         packedName = uniqueName(names, `${layer.weight}.gsparse`);
         added.push(bytesTensor(packedName, m.serialize()));
         packedByWeight.set(layer.weight, packedName);
