@@ -8,7 +8,7 @@ import { compress, InferenceSession, Tensor } from '../lib/index.js';
 import { encoderModel } from '../bench/model-graphs.js';
 import * as gsparseOrt from '../lib/model/onnxruntime-module.js';
 import { randn } from './helpers/reference.js';
-import { decode, relErr, runOrt } from './helpers/onnx-build.js';
+import { decode, ort, relErr, runOrt } from './helpers/onnx-build.js';
 import { seedOf } from './helpers/util.js';
 
 const D = 64;
@@ -53,6 +53,13 @@ describe('transformer encoder (PyTorch export layout)', () => {
     const session = await gsparseOrt.InferenceSession.create(result.model);
     expect(session.inputNames).toEqual(['X']);
     expect(session.outputNames).toEqual(['Y']);
+    const peer = await gsparseOrt.InferenceSession.create(model); // no SparseLinear: onnxruntime's own session inside
+    const ortSession = await ort.InferenceSession.create(result.pruned);
+    for (const s of [session, peer]) {
+      expect(s.inputMetadata).toEqual(ortSession.inputMetadata);
+      expect(s.outputMetadata).toEqual(ortSession.outputMetadata);
+    }
+    await Promise.all([peer.release(), ortSession.release()]);
     const out = await session.run({ X: new gsparseOrt.Tensor('float32', X.data as Float32Array, X.dims) });
     await session.release();
     const reference = await runOrt(result.pruned, { X });

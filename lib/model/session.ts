@@ -9,11 +9,12 @@ import { elemTypeOf } from './element-types.js';
 import { checkFeeds, type InputSpec } from './feeds.js';
 import { type GraphIndex, indexGraph, topologicalOrder } from './graph.js';
 import { loadModel } from './onnx-io.js';
-import type { ModelProto, TypeProto } from './onnx-types.js';
+import type { GraphProto, ModelProto, TypeProto } from './onnx-types.js';
 import { loadOrt, type Ort, type Tensor } from './ort.js';
 import { declaredTypes, segmentModel } from './segment-model.js';
 import { planSteps } from './segments.js';
 import { isSparseLinear, SparseLinearKernel } from './sparse-linear.js';
+import { valueMetadata } from './value-metadata.js';
 
 /** onnxruntime's session options; gsparse turns intra-op spinning off and matches threads unless told otherwise. */
 export type SessionOptions = OrtSession.SessionOptions;
@@ -53,16 +54,21 @@ function tensorType(elemType: number): TypeProto {
 export class InferenceSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Declared type and shape of each input, as onnxruntime-node reports them. */
+  readonly inputMetadata: readonly OrtSession.ValueMetadata[];
+  readonly outputMetadata: readonly OrtSession.ValueMetadata[];
   #inputs: readonly InputSpec[];
   #runners: Runner[];
   /** For each step, the values no later step or output reads once it is done (freed then). */
   #lastUse: string[][];
   #released = false;
 
-  private constructor(inputs: InputSpec[], outputs: string[], runners: Runner[], lastUse: string[][]) {
+  private constructor(graph: GraphProto, inputs: InputSpec[], outputs: string[], runners: Runner[], lastUse: string[][]) {
     this.#inputs = inputs;
     this.inputNames = inputs.map((i) => i.name);
     this.outputNames = outputs;
+    this.inputMetadata = inputs.map((i) => valueMetadata(i));
+    this.outputMetadata = outputs.map((name) => valueMetadata(graph.output?.find((v) => v.name === name) ?? { name }));
     this.#runners = runners;
     this.#lastUse = lastUse;
   }
@@ -87,10 +93,10 @@ export class InferenceSession {
       const source = loaded.hadExternalData && loaded.file ? loaded.file : loaded.bytes;
       const session = await (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options));
       const runner: Runner = { kind: 'ort', session, inputs: [...session.inputNames], outputs: [...session.outputNames] };
-      return new InferenceSession(inputs, index.outputs, [runner], [[]]);
+      return new InferenceSession(proto.graph ?? {}, inputs, index.outputs, [runner], [[]]);
     }
     const runners = await InferenceSession.#buildRunners(ort, proto, index, options);
-    return new InferenceSession(inputs, index.outputs, runners, InferenceSession.#lastUses(runners, index.outputs));
+    return new InferenceSession(proto.graph ?? {}, inputs, index.outputs, runners, InferenceSession.#lastUses(runners, index.outputs));
   }
 
   static async #buildRunners(ort: Ort, proto: ModelProto, index: GraphIndex, options: SessionOptions): Promise<Runner[]> {
