@@ -28,6 +28,8 @@ interface Case {
   nodes: number;
   /** Activation folded into the first SparseLinear node. */
   activation?: 'relu' | 'gelu';
+  /** Packed initializers expected (distinct B); 1 when absent. */
+  packed?: number;
 }
 
 function gemm(name: string, attrs: Record<string, number>, c?: number[]): Case {
@@ -82,6 +84,16 @@ const CASES: Case[] = [
     },
     x: { dims: [2, K] }, sparseNodes: 2, nodes: 3, activation: 'relu',
   },
+  {
+    name: 'three MatMuls on X run concurrently, one output also a graph output',
+    spec: {
+      nodes: [node('MatMul', ['X', 'Bq'], ['q']), node('MatMul', ['X', 'Bk'], ['k']), node('MatMul', ['X', 'Bv'], ['v']),
+        node('Mul', ['q', 'k'], ['qk']), node('Add', ['qk', 'v'], ['Y'])],
+      inputs: [value('X', [4, K])], outputs: [value('Y', [4, N]), value('q', [4, N])],
+      initializers: [w('Bq', [K, N]), w('Bk', [K, N]), w('Bv', [K, N])],
+    },
+    x: { dims: [4, K] }, sparseNodes: 3, nodes: 5, packed: 3,
+  },
   gemm('Gemm transB=0, no C', {}),
   gemm('Gemm transB=1, alpha, beta, C [N]', { transB: 1, alpha: 0.5, beta: 2 }, [N]),
   gemm('Gemm transB=0, C scalar []', { beta: -1.5 }, []),
@@ -115,7 +127,7 @@ describe('compress: MatMul / Gemm graphs, each pattern', () => {
           expect(new TextDecoder().decode(act?.s ?? new Uint8Array())).toBe(c.activation);
         }
         const packedCount = (m.graph?.initializer ?? []).filter((t) => t.dataType === 2).length;
-        expect(packedCount).toBe(1); // every case has one B, packed once
+        expect(packedCount).toBe(c.packed ?? 1); // a shared B is packed once
         expect(result.layers.filter((l) => l.skipped === undefined).length).toBe(c.sparseNodes);
 
         // `pruned`: the same graph and shapes, B zeroed where pruned, every other weight unchanged.
@@ -127,7 +139,7 @@ describe('compress: MatMul / Gemm graphs, each pattern', () => {
           expect(q?.dims?.map(Number)).toEqual(t.dims?.map(Number));
           const before = initFloats(t);
           const after = initFloats(q ?? {});
-          if (t.name !== 'B') {
+          if (!/^B[qkv]?$/.test(t.name ?? '')) {
             expect(after).toEqual(before);
             continue;
           }
