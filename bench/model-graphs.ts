@@ -35,10 +35,10 @@ function node(opType: string, input: string[], output: string[], attrs: Record<s
   return { opType, input, output, name: name ?? `${opType}_${output[0]}`, attribute };
 }
 
-function value(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
+function value(name: string, dims: (number | string)[], elemType: number = FLOAT): OnnxTypes.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 
@@ -67,6 +67,9 @@ export interface EncoderShape {
   heads: number;
   ffn: number;
   layers: number;
+  /** With a vocabulary: input_ids (int64 [batch, seq]) -> Gather from an embedding table -> the layers, output
+   *  `last_hidden_state`, as a Hugging Face BertModel export names them. Without: X -> Y, floats. */
+  vocab?: number;
 }
 
 /** One encoder layer reading x and writing `${p}out`. */
@@ -122,13 +125,18 @@ export function encoderModel(s: EncoderShape): Uint8Array {
   const nodes: OnnxTypes.INodeProto[] = [];
   const inits: OnnxTypes.ITensorProto[] = [];
   let x = 'X';
+  if (s.vocab) {
+    nodes.push(node('Gather', ['embeddings', 'input_ids'], ['X'], { axis: { i: 0 } }));
+    inits.push(weights('embeddings', [s.vocab, s.hidden], 1));
+  }
   for (let l = 0; l < s.layers; l++) {
     const layer = encoderLayer(`l${l}_`, x, s);
     nodes.push(...layer.nodes);
     inits.push(...layer.initializers);
     x = `l${l}_out`;
   }
-  nodes.push(node('Identity', [x], ['Y']));
+  const output = s.vocab ? 'last_hidden_state' : 'Y';
+  nodes.push(node('Identity', [x], [output]));
   const dh = s.hidden / s.heads;
   inits.push(
     int64s('split3', [s.hidden, s.hidden, s.hidden]), int64s('heads_shape', [0, 0, s.heads, dh]), int64s('tokens_shape', [-1, s.hidden]),
@@ -136,6 +144,7 @@ export function encoderModel(s: EncoderShape): Uint8Array {
   );
   return model('encoder', {
     node: nodes, initializer: inits,
-    input: [value('X', ['batch', 'seq', s.hidden])], output: [value('Y', ['batch', 'seq', s.hidden])],
+    input: [s.vocab ? value('input_ids', ['batch', 'seq'], onnx.TensorProto.DataType.INT64) : value('X', ['batch', 'seq', s.hidden])],
+    output: [value(output, ['batch', 'seq', s.hidden])],
   });
 }

@@ -48,6 +48,19 @@ describe('transformer encoder (PyTorch export layout)', () => {
     });
   }
 
+  it('with input_ids and an embedding Gather (a BertModel export): int64 feeds, equals onnxruntime on pruned', async () => {
+    const bert = encoderModel({ hidden: D, heads: 4, ffn: 2 * D, layers: 2, vocab: 50 });
+    const result = await compress(bert, { sparsity: 0.8, patterns: ['gs:16'] });
+    const ids = new Tensor('int64', BigInt64Array.from([3, 49, 0, 7, 7, 21, 12, 5], BigInt), [2, 4]);
+    const reference = await runOrt(result.pruned, { input_ids: ids });
+    const session = await InferenceSession.create(result.model);
+    expect(session.inputNames).toEqual(['input_ids']);
+    const out = await session.run({ input_ids: ids });
+    await session.release();
+    expect(out.last_hidden_state?.dims).toEqual([2, 4, D]);
+    expect(relErr(out.last_hidden_state?.data as Float32Array, reference.last_hidden_state?.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+  });
+
   it('runs through gsparse/onnxruntime (onnxruntime-node shaped module)', async () => {
     const result = await compress(model, { sparsity: 0.5, patterns: ['csr'] });
     const session = await gsparseOrt.InferenceSession.create(result.model);
