@@ -240,3 +240,23 @@ describe('compress: forms left to onnxruntime are reported and still run', () =>
     });
   }
 });
+
+describe('compress: a compressed model', () => {
+  it('compressed again keeps its SparseLinear nodes, one com.gsparse opset, and the same outputs', async () => {
+    const c = CASES[1] as Case;
+    const first = await compress(buildModel(c.spec), { sparsity: SPARSITY, patterns: ['csr'] });
+    const again = await compress(first.model, { sparsity: SPARSITY, patterns: ['csr'] });
+    expect(again.layers).toEqual([]);
+    const m = decode(again.model);
+    expect(m.opsetImport?.filter((o) => o.domain === 'com.gsparse')).toHaveLength(1);
+    expect(m.graph?.node?.map((n) => n.opType)).toEqual(['SparseLinear']);
+    const feeds = await feedsFor(c.spec, c.x.dims, 'again');
+    const outs: Float32Array[] = [];
+    for (const bytes of [first.model, again.model]) {
+      const session = await InferenceSession.create(bytes);
+      outs.push((await session.run(feeds)).Y?.data as Float32Array);
+      await session.release();
+    }
+    expect(outs[1]).toEqual(outs[0]);
+  });
+});

@@ -142,6 +142,58 @@ function uniqueName(taken: Set<string>, base: string): string {
   return name;
 }
 
+/** Layers compress() takes (after include / exclude and shared-weight checks); reports for those it leaves. */
+function selectLayers(index: GraphIndex, o: CompressOptions): { layers: LinearLayer[]; reports: LayerReport[]; order: Map<string, number> } {
+  const found = findLinearLayers(index);
+  const reports: LayerReport[] = found.skipped.map((s) => ({ name: s.name, op: s.op, weight: '', rows: 0, cols: 0, skipped: s.reason }));
+  const skip = (l: LinearLayer, reason: string) =>
+    reports.push({ name: l.name, op: l.op, weight: l.weight, rows: l.rows, cols: l.cols, skipped: reason });
+  const selected = found.layers.filter((l) => {
+    const names = [l.name, l.weight];
+    const keep = (!o.include || names.some((n) => (o.include as RegExp).test(n))) && !(o.exclude && names.some((n) => (o.exclude as RegExp).test(n)));
+    if (!keep) skip(l, 'excluded by include / exclude');
+    return keep;
+  });
+  const shared = sharedWeights(index, selected);
+  const layers = selected.filter((l) => {
+    const reason = shared.get(l.weight);
+    if (reason) skip(l, reason);
+    return reason === undefined;
+  });
+  const order = new Map([...found.layers, ...found.skipped].map((l) => [l.name, l.node]));
+  return { layers, reports, order };
+}
+
+/** The compressed model: layers replaced, folded nodes removed, initializers only they read dropped. */
+function compressedModel(proto: ModelProto, index: GraphIndex, replaced: Map<number, NodeProto>, removed: Set<number>,
+  added: TensorProto[]): ModelProto {
+  const graph = proto.graph ?? {};
+  const nodes = (graph.node ?? []).flatMap((n, i) => (removed.has(i) ? [] : [replaced.get(i) ?? n]));
+  const stillRead = new Set(nodes.flatMap((n) => nodeInputs(n)));
+  const dropped = (name = '') => index.consumers.has(name) && !stillRead.has(name) && !index.outputs.includes(name);
+  const opsets = proto.opsetImport ?? [];
+  return {
+    ...proto,
+    opsetImport: opsets.some((o) => o.domain === GSPARSE_DOMAIN) ? opsets : [...opsets, { domain: GSPARSE_DOMAIN, version: 1 }],
+    graph: {
+      ...graph,
+      node: nodes,
+      initializer: [...(graph.initializer ?? []).filter((t) => !dropped(t.name)), ...added],
+      input: (graph.input ?? []).filter((v) => !index.initializers.has(v.name ?? '') || !dropped(v.name)),
+    },
+  };
+}
+
+/** The pruned model: the original with each compressed B replaced by its pruned copy. */
+function prunedModel(proto: ModelProto, prunedWeights: Map<string, Float32Array>): ModelProto {
+  const graph = proto.graph ?? {};
+  const initializer = (graph.initializer ?? []).map((t) => {
+    const w = prunedWeights.get(t.name ?? '');
+    return w ? floatTensor(t.name ?? '', dimsOf(t), w) : t;
+  });
+  return { ...proto, graph: { ...graph, initializer } };
+}
+
 /**
  * Prunes and packs every MatMul / Gemm with constant weights into a SparseLinear node (folding a following
  * bias Add and Relu / Gelu), and returns that model, the same pruning as standard ONNX, and a report per layer.
@@ -149,25 +201,10 @@ function uniqueName(taken: Set<string>, base: string): string {
 export async function compress(model: string | Uint8Array, opts: CompressOptions): Promise<CompressResult> {
   const o = checkOptions(opts);
   const { proto } = await loadModel(model);
-  const graph = proto.graph as NonNullable<ModelProto['graph']>;
-  const index = indexGraph(graph);
+  const index = indexGraph(proto.graph ?? {});
   topologicalOrder(index); // E_CORRUPT for a cycle or a value nothing defines
-  const found = findLinearLayers(index);
-  const reports: LayerReport[] = found.skipped.map((s) => ({ name: s.name, op: s.op, weight: '', rows: 0, cols: 0, skipped: s.reason }));
-  const selected = found.layers.filter((l) => {
-    const names = [l.name, l.weight];
-    if (o.include && !names.some((n) => (o.include as RegExp).test(n))) return false;
-    return !(o.exclude && names.some((n) => (o.exclude as RegExp).test(n)));
-  });
-  for (const l of found.layers.filter((x) => !selected.includes(x)))
-    reports.push({ name: l.name, op: l.op, weight: l.weight, rows: l.rows, cols: l.cols, skipped: 'excluded by include / exclude' });
-  const shared = sharedWeights(index, selected);
-  const layers = selected.filter((l) => {
-    const reason = shared.get(l.weight);
-    if (reason) reports.push({ name: l.name, op: l.op, weight: l.weight, rows: l.rows, cols: l.cols, skipped: reason });
-    return reason === undefined;
-  });
-
+  const { layers, reports, order } = selectLayers(index, o);
+  const dtype = o.dtype ?? 'f32';
   const names = new Set<string>([...index.producer.keys(), ...index.initializers.keys(), ...index.consumers.keys()]);
   const packedByWeight = new Map<string, string>();
   const prunedWeights = new Map<string, Float32Array>();
@@ -176,65 +213,36 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
   const removed = new Set<number>();
   for (const [done, layer] of layers.entries()) {
     o.onProgress?.({ done, total: layers.length, layer: layer.name });
-    const bTensor = index.initializers.get(layer.weight) as TensorProto;
+    const report = { name: layer.name, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols, activation: layer.activation, bias: layer.bias !== undefined };
     // A B shared by several layers (one transB and alpha, see sharedWeights) is packed once.
     let packedName = packedByWeight.get(layer.weight);
     if (packedName === undefined) {
-      const b = readFloats(bTensor);
-      const m = pack(weightMatrix(layer, b), [layer.rows, layer.cols], { pattern: o.pattern, sparsity: o.sparsity, dtype: o.dtype ?? 'f32' });
+      const b = readFloats(index.initializers.get(layer.weight) as TensorProto);
+      const m = pack(weightMatrix(layer, b), [layer.rows, layer.cols], { pattern: o.pattern, sparsity: o.sparsity, dtype });
       try {
-        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense(), o.dtype ?? 'f32'));
+        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense(), dtype));
         packedName = uniqueName(names, `${layer.weight}.gsparse`);
         added.push(bytesTensor(packedName, m.serialize()));
         packedByWeight.set(layer.weight, packedName);
-        reports.push({
-          name: layer.name, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols,
-          pattern: patternToString(m.pattern), sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength,
-          denseBytes: layer.rows * layer.cols * 4, activation: layer.activation, bias: layer.bias !== undefined,
-        });
+        reports.push({ ...report, pattern: patternToString(m.pattern), sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength, denseBytes: layer.rows * layer.cols * 4 });
       } finally {
         m.dispose();
       }
     } else {
       const first = reports.find((r) => r.weight === layer.weight && r.skipped === undefined) as LayerReport;
-      reports.push({ ...first, name: layer.name, op: layer.op, activation: layer.activation, bias: layer.bias !== undefined });
+      reports.push({ ...first, ...report });
     }
     const bias = biasVector(layer);
-    let biasName: string | undefined;
-    if (bias) {
-      biasName = uniqueName(names, `${layer.name}.gsparse_bias`);
-      added.push(floatTensor(biasName, [layer.rows], bias));
-    }
+    const biasName = bias ? uniqueName(names, `${layer.name}.gsparse_bias`) : undefined;
+    if (bias && biasName) added.push(floatTensor(biasName, [layer.rows], bias));
     replaced.set(layer.node, sparseLinearNode(layer.name, layer.x, packedName, biasName, layer.output, layer.activation));
     for (const f of layer.folded) removed.add(f);
   }
   o.onProgress?.({ done: layers.length, total: layers.length, layer: '' });
-
-  const nodes = (graph.node ?? []).flatMap((n, i) => (removed.has(i) ? [] : [replaced.get(i) ?? n]));
-  // Initializers only the replaced layers read (B, Gemm's C, a folded bias) go; everything else stays as it was.
-  const stillRead = new Set(nodes.flatMap((n) => nodeInputs(n)));
-  const dropped = (name: string | undefined) => index.consumers.has(name ?? '') && !stillRead.has(name ?? '') && !index.outputs.includes(name ?? '');
-  const compressedModel: ModelProto = {
-    ...proto,
-    opsetImport: [...(proto.opsetImport ?? []), { domain: GSPARSE_DOMAIN, version: 1 }],
-    graph: {
-      ...graph,
-      node: nodes,
-      initializer: [...(graph.initializer ?? []).filter((t) => !dropped(t.name)), ...added],
-      input: (graph.input ?? []).filter((v) => !index.initializers.has(v.name ?? '') || !dropped(v.name)),
-    },
-  };
-  const prunedModel: ModelProto = {
-    ...proto,
-    graph: {
-      ...graph,
-      initializer: (graph.initializer ?? []).map((t) => {
-        const w = prunedWeights.get(t.name ?? '');
-        return w ? floatTensor(t.name ?? '', dimsOf(t), w) : t;
-      }),
-    },
-  };
-  const order = new Map([...found.layers, ...found.skipped].map((l) => [l.name, l.node]));
   reports.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)); // graph order
-  return { model: encodeModel(compressedModel), pruned: encodeModel(prunedModel), layers: reports };
+  return {
+    model: encodeModel(compressedModel(proto, index, replaced, removed, added)),
+    pruned: encodeModel(prunedModel(proto, prunedWeights)),
+    layers: reports,
+  };
 }
