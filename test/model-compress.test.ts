@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compress, InferenceSession, Tensor } from '../lib/index.js';
 import { randn } from './helpers/reference.js';
 import {
-  buildModel, decode, floatInit, type GraphSpec, initFloats, node, relErr, runOrt, value,
+  buildModel, decode, floatInit, type GraphSpec, initFloats, INT64, int64Init, node, relErr, runOrt, value,
 } from './helpers/onnx-build.js';
 import { seedOf } from './helpers/util.js';
 
@@ -258,5 +258,29 @@ describe('compress: a compressed model', () => {
       await session.release();
     }
     expect(outs[1]).toEqual(outs[0]);
+  });
+});
+
+describe('compress: graph outputs no node writes', () => {
+  it('a feed and initializers returned as outputs of a compressed model, as onnxruntime returns them', async () => {
+    const spec: GraphSpec = {
+      nodes: [node('MatMul', ['X', 'B'], ['Y'])],
+      inputs: [value('X', [2, K])],
+      outputs: [value('Y', [2, N]), value('X', [2, K]), value('Kf', [2]), value('Ki', [3], INT64)],
+      initializers: [w('B', [K, N]), floatInit('Kf', [2], new Float32Array([1.5, -2])), int64Init('Ki', [3], [7, -1, 9])],
+    };
+    const result = await compress(buildModel(spec), { sparsity: 0.5, patterns: ['csr'] });
+    const feeds = await feedsFor(spec, [2, K], 'outputs');
+    const reference = await runOrt(result.pruned, feeds);
+    const session = await InferenceSession.create(result.model);
+    const out = await session.run(feeds);
+    await session.release();
+    expect(session.outputNames).toEqual(['Y', 'X', 'Kf', 'Ki']);
+    for (const name of ['X', 'Kf', 'Ki']) {
+      expect(out[name]?.type).toBe(reference[name]?.type);
+      expect(out[name]?.dims).toEqual(reference[name]?.dims);
+      expect(out[name]?.data).toEqual(reference[name]?.data);
+    }
+    expect(relErr(out.Y?.data as Float32Array, reference.Y?.data as Float32Array)).toBeLessThanOrEqual(1e-4);
   });
 });

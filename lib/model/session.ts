@@ -14,6 +14,7 @@ import { loadOrt, type Ort, type Tensor } from './ort.js';
 import { declaredTypes, segmentModel } from './segment-model.js';
 import { planSteps } from './segments.js';
 import { isSparseLinear, SparseLinearKernel } from './sparse-linear.js';
+import { readConstant } from './tensor-data.js';
 import { valueMetadata } from './value-metadata.js';
 
 /** onnxruntime's session options; gsparse turns intra-op spinning off and matches threads unless told otherwise. */
@@ -62,6 +63,8 @@ export class InferenceSession {
   /** For each step, the values no later step or output reads once it is done (freed then). */
   #lastUse: string[][];
   #released = false;
+  /** Graph outputs that are initializers. */
+  #constants = new Map<string, Tensor>();
 
   private constructor(graph: GraphProto, inputs: InputSpec[], outputs: string[], runners: Runner[], lastUse: string[][]) {
     this.#inputs = inputs;
@@ -95,8 +98,19 @@ export class InferenceSession {
       const runner: Runner = { kind: 'ort', session, inputs: [...session.inputNames], outputs: [...session.outputNames] };
       return new InferenceSession(proto.graph ?? {}, inputs, index.outputs, [runner], [[]]);
     }
+    // Graph outputs no node writes: graph inputs come back from the feeds, initializers as constants.
+    const constants = new Map<string, Tensor>();
+    for (const name of index.outputs) {
+      const t = index.producer.has(name) ? undefined : index.initializers.get(name);
+      if (t) {
+        const c = readConstant(t);
+        constants.set(name, new ort.Tensor(c.type as 'float32', c.data as Float32Array, c.dims));
+      }
+    }
     const runners = await InferenceSession.#buildRunners(ort, proto, index, options);
-    return new InferenceSession(proto.graph ?? {}, inputs, index.outputs, runners, InferenceSession.#lastUses(runners, index.outputs));
+    const session = new InferenceSession(proto.graph ?? {}, inputs, index.outputs, runners, InferenceSession.#lastUses(runners, index.outputs));
+    session.#constants = constants;
+    return session;
   }
 
   static async #buildRunners(ort: Ort, proto: ModelProto, index: GraphIndex, options: SessionOptions): Promise<Runner[]> {
@@ -159,7 +173,7 @@ export class InferenceSession {
     if (this.#released) throw new GsparseError('InferenceSession: run() after release()', 'E_DISPOSED');
     if (opts?.level !== undefined && opts.level !== 0)
       throw new RangeError(`run: opts.level: expected 0 (this model has one sparsity level), got ${opts.level}`);
-    const values = new Map<string, Tensor>(Object.entries(checkFeeds(feeds, this.#inputs)));
+    const values = new Map<string, Tensor>([...Object.entries(checkFeeds(feeds, this.#inputs)), ...this.#constants]);
     for (const [s, runner] of this.#runners.entries()) {
       if (runner.kind === 'ort') {
         const segmentFeeds: Feeds = {};
