@@ -136,7 +136,8 @@ async function benchModel(key: string, dir: string): Promise<void> {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'gsparse-models-'));
 try {
-  console.log(`model bench: gsparse (threads ${hardware().threads}, ${hardware().simd}) vs onnxruntime-node ${ort.env.versions.node ?? ''} at its defaults, each in its own process`);
+  console.log(`model bench: gsparse (threads ${hardware().threads}, ${hardware().simd}) vs onnxruntime-node ${ort.env.versions.node ?? ''} ` +
+    `${opt['ort-spin'] === 'false' ? 'with spinning off' : 'at its defaults'}, each in its own process`);
   for (const key of (opt.models as string).split(',')) await benchModel(key.trim(), dir);
 } finally {
   await rm(dir, { recursive: true, force: true });
