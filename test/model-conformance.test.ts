@@ -11,6 +11,8 @@ import {
   closeTo, type DataSet, feedNames, HAVE_TESTDATA, listCases, onnx, ort, readCase, TESTDATA, toTensor,
 } from './helpers/onnx-testdata.js';
 
+ort.env.logLevel = 'error'; // the suite's opset-6 models make onnxruntime warn once per case
+
 const SUITES = ['node', 'simple', 'pytorch-converted', 'pytorch-operator'];
 const REQUIRED = ['gemm', 'matmul', 'relu', 'add', 'softmax', 'layer_normalization', 'reshape', 'transpose', 'gather', 'erf'];
 const PATTERNS = ['csr', 'gs:16', '2:4', 'block:4x1', 'dense'];
