@@ -82,12 +82,22 @@ function checkOptions(opts: unknown): CompressOptions & { pattern: Pattern } {
   return { ...o, pattern };
 }
 
+/** Calls fn(i, j) for each weight: i its index in W [rows, cols], j in B; in 64 x 64 tiles (B = Wᵀ reads stay cached). */
+function eachWeight(layer: LinearLayer, fn: (i: number, j: number) => void): void {
+  const { rows, cols, weightIsB } = layer;
+  const T = 64;
+  for (let r0 = 0; r0 < rows; r0 += T)
+    for (let c0 = 0; c0 < cols; c0 += T)
+      for (let r = r0; r < Math.min(rows, r0 + T); r++)
+        for (let c = c0; c < Math.min(cols, c0 + T); c++) fn(r * cols + c, weightIsB ? r * cols + c : c * rows + r);
+}
+
 /** W = alpha · (B or Bᵀ) as [rows, cols]. */
 function weightMatrix(layer: LinearLayer, b: Float32Array): Float32Array {
-  const { rows, cols, alpha } = layer;
-  const w = new Float32Array(rows * cols);
-  if (layer.weightIsB) for (let i = 0; i < w.length; i++) w[i] = alpha * (b[i] as number);
-  else for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[r * cols + c] = alpha * (b[c * rows + r] as number);
+  const w = new Float32Array(layer.rows * layer.cols);
+  eachWeight(layer, (i, j) => {
+    w[i] = layer.alpha * (b[j] as number);
+  });
   return w;
 }
 
@@ -96,14 +106,11 @@ function weightMatrix(layer: LinearLayer, b: Float32Array): Float32Array {
  * fp16 storage the stored (rounded) ones, so that `pruned` computes what the packed model computes.
  */
 function prunedB(layer: LinearLayer, b: Float32Array, packed: Float32Array, dtype: DType): Float32Array {
-  const { rows, cols, alpha } = layer;
   const out = new Float32Array(b.length);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const at = layer.weightIsB ? r * cols + c : c * rows + r;
-      const w = packed[r * cols + c] as number;
-      if (w !== 0) out[at] = dtype === 'f16' ? w / alpha : (b[at] as number);
-    }
+  eachWeight(layer, (i, j) => {
+    const w = packed[i] as number;
+    if (w !== 0) out[j] = dtype === 'f16' ? w / layer.alpha : (b[j] as number);
+  });
   return out;
 }
 
