@@ -284,3 +284,30 @@ describe('compress: graph outputs no node writes', () => {
     expect(relErr(out.Y?.data as Float32Array, reference.Y?.data as Float32Array)).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('compress: include / exclude / onProgress', () => {
+  const spec: GraphSpec = {
+    nodes: [node('MatMul', ['X', 'B1'], ['h'], {}, 'encoder.fc1'), node('Relu', ['h'], ['r']), node('MatMul', ['r', 'B2'], ['Y'], {}, 'head.fc2')],
+    inputs: [value('X', [2, K])], outputs: [value('Y', [2, K])],
+    initializers: [w('B1', [K, N]), w('B2', [N, K])],
+  };
+  const compressedNames = (layers: { name: string; skipped?: string }[]) => layers.filter((l) => l.skipped === undefined).map((l) => l.name);
+
+  it('include / exclude match node or weight names; the rest is reported and left to onnxruntime', async () => {
+    const inc = await compress(buildModel(spec), { sparsity: 0.5, patterns: ['csr'], include: /^encoder\./ });
+    expect(compressedNames(inc.layers)).toEqual(['encoder.fc1']);
+    expect(inc.layers.find((l) => l.name === 'head.fc2')?.skipped).toContain('excluded');
+    expect(decode(inc.model).graph?.node?.map((n) => n.opType)).toEqual(['SparseLinear', 'MatMul']);
+    const exc = await compress(buildModel(spec), { sparsity: 0.5, patterns: ['csr'], exclude: /B1/ });
+    expect(compressedNames(exc.layers)).toEqual(['head.fc2']);
+    // The excluded layer's weights are not pruned in `pruned` either.
+    const b1 = initFloats(decode(exc.pruned).graph?.initializer?.find((t) => t.name === 'B1') ?? {});
+    expect(b1.every((v) => v !== 0)).toBe(true);
+  });
+
+  it('onProgress counts the layers', async () => {
+    const seen: [number, number][] = [];
+    await compress(buildModel(spec), { sparsity: 0.5, patterns: ['csr'], onProgress: (p) => seen.push([p.done, p.total]) });
+    expect(seen).toEqual([[0, 2], [1, 2], [2, 2]]);
+  });
+});
