@@ -1,16 +1,17 @@
 // The package as a user gets it: `npm pack` (its prepack builds the prebuilt binary), installed into an
 // empty app with --ignore-scripts --omit=optional, so no install script, no compiler and none of the
 // optional packages. The app imports gsparse, checks matmuls against a plain-JS reference and runs
-// every shipped example. Needs the npm registry (the app's two dependencies) and, for prepack, a C++
+// every shipped example. Needs the npm registry (the app's runtime dependencies) and, for prepack, a C++
 // compiler plus Node's headers (the running Node's own, or npm_config_nodedir).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { matmulRef, scaledErr } from './helpers/reference.js';
+import { buildModel, floatInit, node, value } from './helpers/onnx-build.js';
+import { matmulRef, randn, scaledErr } from './helpers/reference.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const OPTIONAL = ['vega', 'vega-lite', 'commander', 'cli-progress'];
@@ -85,9 +86,9 @@ describe('npm pack', () => {
 });
 
 describe('installed with --ignore-scripts --omit=optional', () => {
-  it('has gsparse and its two runtime dependencies, none of the optional packages, and no build', () => {
+  it('has gsparse and its runtime dependencies, none of the optional packages, and no build', () => {
     const modules = readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.'));
-    expect(modules.sort()).toEqual(['gsparse', 'node-addon-api', 'node-gyp-build']);
+    expect(modules.sort()).toEqual(['@protobufjs', 'gsparse', 'long', 'node-addon-api', 'node-gyp-build', 'protobufjs']);
     expect(existsSync(join(installed, 'build'))).toBe(false);
   });
 
@@ -132,9 +133,20 @@ console.log(JSON.stringify({ binary, w: Array.from(w), x: Array.from(x), cases }
   it('runs every shipped example, copied into the app', () => {
     const examples = readdirSync(join(installed, 'examples')).filter((f) => f.endsWith('.mjs'));
     expect(examples.sort()).toEqual(readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.mjs')).sort());
+    // The model example needs what its user has: onnxruntime-node (the optional peer; the dev copy,
+    // linked in, rather than a second download) and an ONNX file, here a small MLP.
+    for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) symlinkSync(join(ROOT, 'node_modules', pkg), join(app, 'node_modules', pkg), 'dir');
+    const hid = 96;
+    writeFileSync(join(app, 'mlp.onnx'), buildModel({
+      nodes: [node('MatMul', ['x', 'w1'], ['h']), node('Relu', ['h'], ['a']), node('MatMul', ['a', 'w2'], ['y'])],
+      inputs: [value('x', [1, 64])],
+      outputs: [value('y', [1, 10])],
+      initializers: [floatInit('w1', [64, hid], randn(64 * hid, 1)), floatInit('w2', [hid, 10], randn(hid * 10, 2))],
+    }));
+    const args: Record<string, string[]> = { 'run-model.mjs': ['mlp.onnx', 'x', '1,64', '0.75', 'csr'] };
     for (const f of examples) {
       copyFileSync(join(installed, 'examples', f), join(app, f));
-      const r = run(process.execPath, [f], app, 300);
+      const r = run(process.execPath, [f, ...(args[f] ?? [])], app, 300);
       ok(r, `node ${f}`);
       expect(r.stderr, f).toBe('');
       expect(r.stdout.length, f).toBeGreaterThan(0);
@@ -165,7 +177,7 @@ console.log(JSON.stringify({ binary, w: Array.from(w), x: Array.from(x), cases }
 
   it('ships no optional package in dependencies', () => {
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['node-addon-api', 'node-gyp-build']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['node-addon-api', 'node-gyp-build', 'protobufjs']);
     expect(Object.keys(pkg.optionalDependencies).sort()).toEqual([...OPTIONAL].sort());
   });
 });
