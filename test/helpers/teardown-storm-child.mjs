@@ -1,14 +1,21 @@
-// Child-process body of worker.test.ts's teardown storm (issue 18). CYCLES times: start a worker
-// that fires unawaited matmulAsync / matmul / pack / dispose calls (storm-worker.mjs) and
-// terminate it at a random moment: a third while it is still starting (loading the addon,
-// packing), the rest after 0-3 turns of calls plus a random delay. An addon that lets a C++
-// exception escape during environment teardown aborts this whole process. Afterwards the main
-// thread must still compute correctly. Prints "OK <cycles> ..." and exits 0 on success.
-// Run as: node test/helpers/teardown-storm-child.mjs [cycles]
+// Child-process body of worker.test.ts's teardown storms (issue 18). CYCLES times: start a worker
+// that fires unawaited work and terminate it at a random moment: a third while it is still starting
+// (loading the addon, packing, creating sessions), the rest after 0-3 turns of calls plus a random
+// delay. Mode 'kernels' (storm-worker.mjs): matmulAsync / matmul / pack / dispose. Mode 'model'
+// (storm-model-worker.mjs): InferenceSession create / run / release on a compressed model. An addon
+// that lets a C++ exception escape during environment teardown aborts this whole process. Afterwards
+// the main thread must still compute correctly. Prints "OK <cycles> ..." and exits 0 on success.
+// Run as: node test/helpers/teardown-storm-child.mjs [cycles] [kernels|model]
 import { Worker } from 'node:worker_threads';
-import { pack } from '../../dist/index.js';
+import { compress, pack } from '../../dist/index.js';
+import { mlpModel } from './mlp-model.mjs';
 
 const cycles = Number(process.argv[2] ?? 200);
+const mode = process.argv[3] ?? 'kernels';
+const worker =
+  mode === 'model'
+    ? { url: new URL('./storm-model-worker.mjs', import.meta.url), data: { model: (await compress(mlpModel(64, 128, 10), { sparsity: 0.9, patterns: ['gs:16'] })).model, inputName: 'x', dims: [4, 64] } }
+    : { url: new URL('./storm-worker.mjs', import.meta.url), data: { rows: 1024, cols: 1024, batch: 32 } };
 let s = 18;
 const u = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
 
@@ -25,9 +32,7 @@ function next(w, pred) {
 const started = Date.now();
 let early = 0;
 for (let c = 0; c < cycles; c++) {
-  const w = new Worker(new URL('./storm-worker.mjs', import.meta.url), {
-    workerData: { rows: 1024, cols: 1024, batch: 32, seed: c + 1 },
-  });
+  const w = new Worker(worker.url, { workerData: { ...worker.data, seed: c + 1 } });
   if (u() < 1 / 3) {
     early++;
   } else {
@@ -57,4 +62,4 @@ const e1 = maxErr(m.matmul(x, batch));
 const e2 = maxErr(await m.matmulAsync(x, batch));
 if (!(e1 <= 1e-4 && e2 <= 1e-4)) throw new Error(`main thread wrong after the storm: ${e1}, ${e2}`);
 m.dispose();
-console.log(`OK ${cycles} cycles (${early} terminated while starting) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`OK ${cycles} cycles of ${mode} (${early} terminated while starting) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
