@@ -6,8 +6,8 @@
     "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "include_dirs": ["native/core/include"],
-    "defines": ["NAPI_VERSION=2147483647", "NAPI_EXPERIMENTAL", "NODE_ADDON_API_REQUIRE_BASIC_FINALIZERS",
-                "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
+    "defines": ["NAPI_VERSION=2147483647", "NAPI_EXPERIMENTAL", "NODE_ADDON_API_DISABLE_DEPRECATED",
+                "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
   },
   "targets": [
     {
