@@ -469,6 +469,15 @@ TEST(cuda_nonfatal_error_keeps_backend) {
   checkCall(m, dev, 3, kEpilogues[0], "after a non-fatal error");
 }
 
+// A CUDA matmul on a small GS matrix is refused with E_BACKEND (the backend cannot be used).
+void checkCudaMatmulRefused(DeviceWeights& dev) {
+  const PackedMatrix m = randomPacked(gs(32, 1), {32, 64}, DType::F32);
+  std::vector<float> x(64, 1.0f), y(32);
+  MatmulArgs a;
+  a.x = x.data(), a.batch = 1, a.y = y.data();
+  CHECK_THROWS_CODE(matmulCuda(m, dev, a), ErrorCode::Backend);
+}
+
 // Must stay the last test: an error that kills the CUDA context disables the backend for the
 // process. 'auto' then runs on the CPU, listBackends() says why, and cuda calls are E_BACKEND.
 TEST(cuda_fatal_error_disables_backend) {
@@ -481,12 +490,8 @@ TEST(cuda_fatal_error_disables_backend) {
   CHECK(list.size() == 2 && !list[1].available && list[1].detail == reason);
   CHECK(resolveBackend("auto", UINT64_MAX) == Backend::Cpu);
   CHECK_THROWS_CODE(resolveBackend("cuda", 1), ErrorCode::Backend);
-  const PackedMatrix m = randomPacked(gs(32, 1), {32, 64}, DType::F32);
   DeviceWeights dev;
-  std::vector<float> x(64, 1.0f), y(32);
-  MatmulArgs a;
-  a.x = x.data(), a.batch = 1, a.y = y.data();
-  CHECK_THROWS_CODE(matmulCuda(m, dev, a), ErrorCode::Backend);
+  checkCudaMatmulRefused(dev);
   CHECK(!cudaDeviceInfo(nullptr));
   CHECK_THROWS_CODE(failCudaCallForTesting(kCudaErrorNoKernelImageForDevice), ErrorCode::Backend);
 }
@@ -499,12 +504,8 @@ void checkUnavailable(const std::string& reason) {
   CHECK(!reason.empty());
   CHECK(resolveBackend("auto", UINT64_MAX) == Backend::Cpu);
   CHECK_THROWS_CODE(resolveBackend("cuda", 1), ErrorCode::Backend);
-  const PackedMatrix m = randomPacked(gs(32, 1), {32, 64}, DType::F32);
   DeviceWeights dev;
-  std::vector<float> x(64, 1.0f), y(32);
-  MatmulArgs a;
-  a.x = x.data(), a.batch = 1, a.y = y.data();
-  CHECK_THROWS_CODE(matmulCuda(m, dev, a), ErrorCode::Backend);
+  checkCudaMatmulRefused(dev);
   CHECK(dev.deviceBytes() == 0);
   CHECK_THROWS_CODE(failCudaCallForTesting(kCudaErrorNoKernelImageForDevice), ErrorCode::Backend);
   CHECK_THROWS_CODE(failCudaCallForTesting(kCudaErrorIllegalAddress),
