@@ -1,5 +1,5 @@
 // Whole-model bench: gsparse's InferenceSession on the compressed model against onnxruntime-node on the dense
-// model at its default options (spinning intra-op threads included), as docs/benchmarks.md says
+// model at its default options (spinning intra-op threads included), as docs/benchmarks.md
 // asks: each contender in its own process (bench/model-child.ts), rounds alternating which goes first, each
 // round's ratio from that round's medians, the figure the median of the rounds.
 //   npx tsx bench/models.ts [--models mlp,bert2] [--sparsity 0.9] [--pattern gs:16] [--batch 1] [--seq 128]
