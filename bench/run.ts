@@ -14,7 +14,7 @@ import { Contender, sleep } from './contender.js';
 import type { KernelChildArgs, KernelChildInfo } from './kernel-child.js';
 import { OPSET, ORT_VERSION } from './ort-peer.js';
 import { measurePeak, type Peak } from './peak.js';
-import { derive, evaluateTargets, formatShapeTable, formatSummary, formatTargets, type Row, writeJson } from './report.js';
+import { CHECK_TOL, derive, evaluateTargets, formatShapeTable, formatSummary, formatTargets, type Row, writeJson } from './report.js';
 import { immediateHopUs, median, type Samples } from './timing.js';
 
 interface PackRecord {
@@ -114,7 +114,7 @@ async function runShape(shape: Shape, cfg: BenchConfig, peak: Peak, packs: PackR
           );
         console.log(`   batch ${batch} ${regime}: ${cfg.rounds} rounds of ${contenders.length} contenders in 2 processes [${elapsedS()}]`);
       }
-      const bad = Object.values(checks).filter((e) => !(e < 1e-3)).length;
+      const bad = Object.values(checks).filter((e) => !(e < CHECK_TOL)).length;
       if (bad) console.warn(`   batch ${batch}: ${bad} CHECK FAILURES`);
     }
   } finally {
