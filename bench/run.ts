@@ -182,14 +182,14 @@ async function main(): Promise<void> {
   const loadEnd = os.loadavg();
   console.log(`\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
   // Other tenants' threads slow onnxruntime's spinning pool far more than gsparse (measured on the dev VM
-  // at load ~4.4 on 2 cores: ORT alone 3.5 ms min but 12 ms median at batch 1), so the ratios go up.
+  // at load ~4.4 on 2 cores: ORT alone 3.5 ms min but 12 ms median at batch 1), so the ratios mostly go up.
   const cores = os.cpus().length;
   const [startLoad = 0] = loadStart;
   const [endLoad = 0] = loadEnd;
   if (startLoad > cores || endLoad > cores + 2)
     console.log(
       `WARNING: the machine was loaded by others (1-min load ${startLoad.toFixed(1)} at start, ${endLoad.toFixed(1)} at end, on ${cores} cores, this bench adding up to ${Math.min(cfg.threads, cores)}): ` +
-        'onnxruntime at its defaults (spinning threads) loses more to other tenants than gsparse, so the ratios above are overstated; quote figures from a quiet machine.',
+        'onnxruntime at its defaults (spinning threads) loses more to other tenants than gsparse, so the ratios above are mostly overstated and vary from run to run; quote figures from a quiet machine.',
     );
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
