@@ -202,7 +202,7 @@ export function formatTargets(targets: readonly Target[], packMaxMs: number | nu
   const lines = targets.map((t) =>
     t.pass === null
       ? `  n/a   ${t.regime.padEnd(4)}  ${t.label}   (not measured in this run)`
-      : `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.regime.padEnd(4)}  ${t.label}   measured ${t.ratio?.toFixed(2)}x`,
+      : `  ${t.pass ? 'PASS' : 'FAIL'}  ${t.regime.padEnd(4)}  ${t.label}   measured ${t.ratio?.toFixed(3)}x`,
   );
   if (packMaxMs !== null)
     lines.push(`  ${packMaxMs < 1000 ? 'PASS' : 'FAIL'}        prune+pack 4096x4096 < 1 s (slowest pattern)   measured ${(packMaxMs / 1000).toFixed(2)} s`);
