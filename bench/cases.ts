@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 
 import { parsePattern, patternToString } from '../lib/index.js';
+import { type Regime, REGIMES, type TimingOptions } from './timing.js';
 
 export interface Shape {
   name: string;
@@ -18,7 +19,7 @@ export const SHAPES: readonly Shape[] = [
   { name: 'lstm-gates', rows: 4096, cols: 1024 }, // LSTM hidden 1024: 4 gates x 1024 out, 1024 in
 ];
 
-export const DEFAULT_SPARSITIES: readonly number[] = [0.5, 0.75, 0.9, 0.95];
+export const DEFAULT_SPARSITIES: readonly number[] = [0.75, 0.9, 0.95];
 export const DEFAULT_BATCHES: readonly number[] = [1, 16, 64, 256];
 
 /** Sparse patterns measured by default; `gs:<recommendedBanks>` is added when it is not gs:16. */
@@ -35,27 +36,31 @@ export interface BenchConfig {
   patterns: string[];
   sparsities: number[];
   batches: number[];
+  /** gsparse's threads (onnxruntime keeps its default). */
   threads: number;
   out: string | undefined;
-  ortSpin: boolean;
-  /** Timing: seconds of measurement per peer in a group (see timing.ts) and cap per group. */
-  minTimePerPeerS: number;
-  maxGroupS: number;
-  minRepeats: number;
+  /** Rounds per (shape, batch, regime): each times both contender processes once, alternating who goes first. */
+  rounds: number;
+  regimes: Regime[];
+  timing: TimingOptions;
+  /** FMA peak in GFLOP/s given on the command line (else measured: bench/peak.ts). */
+  peakGflops: number | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]      (or: npx tsx bench/run.ts [options])
-  --quick               4096x4096 only, batches 1 and 64, 90% sparsity + 2:4 (a few minutes)
+  --quick               4096x4096 only, batches 1 and 64, 90% sparsity + 2:4 (under a minute)
   --shapes LIST         names (${SHAPES.map((s) => s.name).join(', ')}) or RxC, comma separated
   --patterns LIST       sparse patterns, e.g. csr,block:4x1,2:4,gs:16,gs:16x4 (dense + ORT always run)
-  --sparsities LIST     e.g. 0.5,0.9 or 50,90 (N:M patterns always run at their own 1-N/M)
+  --sparsities LIST     e.g. 0.75,0.9 or 75,90 (N:M patterns always run at their own 1-N/M)
   --batches LIST        e.g. 1,16,64,256
-  --threads N           threads for gsparse and ORT (default: hardware().threads)
+  --threads N           gsparse's threads (default: hardware().threads); onnxruntime keeps its default
+  --regimes LIST        hot, cold or hot,cold (default both)
+  --rounds N            rounds per shape, batch and regime (default 3); figure = median of the rounds' ratios
+  --samples N           hot: samples per contender per round (default 5; quick 3)
+  --min-time S          hot: seconds per contender per round, at least (default 0.1; quick 0.03)
+  --cold-samples N      cold: timed calls per contender per round, each after a cache flush (default 5; quick 3)
+  --peak-gflops X       FMA peak of gsparse's threads in GFLOP/s (default: measured, see bench/README.md)
   --out FILE            JSON results (default bench/results/bench-<timestamp>.json)
-  --ort-spin            let ORT's intra-op threads spin between runs (ORT default; off here, see README)
-  --min-time S          seconds of measurement per peer in a group (default 0.3)
-  --max-group S         cap on one group's measurement, seconds (default 30; quick 20)
-  --repeats N           minimum samples per peer (default 7)
   --help`;
 
 function list(s: string): string[] {
@@ -107,10 +112,12 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
       batches: { type: 'string' },
       threads: { type: 'string' },
       out: { type: 'string' },
-      'ort-spin': { type: 'boolean', default: false },
+      regimes: { type: 'string' },
+      rounds: { type: 'string' },
+      samples: { type: 'string' },
       'min-time': { type: 'string' },
-      'max-group': { type: 'string' },
-      repeats: { type: 'string' },
+      'cold-samples': { type: 'string' },
+      'peak-gflops': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -131,6 +138,10 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
     values.batches !== undefined ? list(values.batches).map((b) => positiveInt(b, '--batches')) : quick ? [1, 64] : [...DEFAULT_BATCHES];
   const threads = values.threads !== undefined ? positiveInt(values.threads, '--threads') : hw.threads;
   if (shapes.length === 0 || batches.length === 0) throw new RangeError('--shapes and --batches must not be empty');
+  const regimes = values.regimes !== undefined ? list(values.regimes) : [...REGIMES];
+  for (const r of regimes)
+    if (!REGIMES.includes(r as Regime)) throw new RangeError(`--regimes: expected ${REGIMES.join(' or ')}, got '${r}'`);
+  const opt = (v: string | undefined, what: string, dflt: number): number => (v !== undefined ? positiveInt(v, what) : dflt);
   return {
     quick,
     shapes,
@@ -139,10 +150,17 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
     batches: [...new Set(batches)],
     threads,
     out: values.out,
-    ortSpin: values['ort-spin'] ?? false,
-    minTimePerPeerS: values['min-time'] !== undefined ? positiveNumber(values['min-time'], '--min-time') : 0.3,
-    maxGroupS: values['max-group'] !== undefined ? positiveNumber(values['max-group'], '--max-group') : quick ? 20 : 30,
-    minRepeats: values.repeats !== undefined ? positiveInt(values.repeats, '--repeats') : 7,
+    rounds: opt(values.rounds, '--rounds', 3),
+    regimes: [...new Set(regimes)] as Regime[],
+    timing: {
+      hotSamples: opt(values.samples, '--samples', quick ? 3 : 5),
+      minTimeS: values['min-time'] !== undefined ? positiveNumber(values['min-time'], '--min-time') : quick ? 0.03 : 0.1,
+      maxTimeS: 5,
+      coldSamples: opt(values['cold-samples'], '--cold-samples', quick ? 3 : 5),
+      warmup: 2,
+      minSampleMs: 2,
+    },
+    peakGflops: values['peak-gflops'] !== undefined ? positiveNumber(values['peak-gflops'], '--peak-gflops') : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 // Whole-model bench: gsparse's InferenceSession on the compressed model against onnxruntime-node on the dense
-// model at its default options (spinning intra-op threads included), as docs/benchmarks.md says
+// model at its default options (spinning intra-op threads included), as docs/benchmarks.md
 // asks: each contender in its own process (bench/model-child.ts), rounds alternating which goes first, each
 // round's ratio from that round's medians, the figure the median of the rounds.
 //   npx tsx bench/models.ts [--models mlp,bert2] [--sparsity 0.9] [--pattern gs:16] [--batch 1] [--seq 128]
@@ -7,19 +7,19 @@
 // --ort-spin false: onnxruntime with intra-op spinning off (not its default; steadier on a loaded machine).
 // Prints per model: both medians, the speedup (median of the rounds, and its range), and the split of the
 // compressed model's time between onnxruntime segments, gsparse nodes and hand-offs (bench/model-breakdown.ts).
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import * as ort from 'onnxruntime-node';
 
 import { compress, hardware, InferenceSession, Tensor } from '../lib/index.js';
+import { Contender, sleep } from './contender.js';
 import { gaussian, relErr, seedOf } from './data.js';
 import { breakdown } from './model-breakdown.js';
 import { encoderModel, mlpModel } from './model-graphs.js';
+import { median } from './timing.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -49,27 +49,9 @@ const MODELS: Record<string, BenchModel> = {
   bert12: { name: `BERT-base encoder, 12 layers, seq ${seq}`, bytes: () => encoderModel({ hidden: 768, heads: 12, ffn: 3072, layers: 12 }), dims: [batch, seq, 768] },
 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function message<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: T & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-    child.once('exit', (code) => reject(new Error(`contender exited with ${code}`)));
-  });
-}
-
-async function contender(engine: 'ort' | 'gsparse', model: string, dims: number[]): Promise<ChildProcess> {
-  const args = { engine, model, dims, ortSpin: opt['ort-spin'] !== 'false' };
-  const child = fork(fileURLToPath(new URL('./model-child.ts', import.meta.url)), [JSON.stringify(args)], {
-    execArgv: ['--import', 'tsx'],
-  });
-  await message<{ ready: true }>(child);
-  return child;
+/** One contender of the model bench in its own process (model-child.ts). */
+function contender(engine: 'ort' | 'gsparse', model: string, dims: number[]): Promise<Contender> {
+  return Contender.start(new URL('./model-child.ts', import.meta.url), { engine, model, dims, ortSpin: opt['ort-spin'] !== 'false' });
 }
 
 /** The bench input (the children build the same). */
@@ -112,17 +94,16 @@ async function benchModel(key: string, dir: string): Promise<void> {
   const rows: { ort: number; gs: number; ratio: number }[] = [];
   try {
     for (let r = 0; r < Number(opt.rounds); r++) {
-      const order: ['ort' | 'gs', ChildProcess][] = r % 2 === 0 ? [['ort', ortChild], ['gs', gsChild]] : [['gs', gsChild], ['ort', ortChild]];
+      const order: ['ort' | 'gs', Contender][] = r % 2 === 0 ? [['ort', ortChild], ['gs', gsChild]] : [['gs', gsChild], ['ort', ortChild]];
       const medians: Record<string, number> = {};
       for (const [name, child] of order) {
         await sleep(300); // let the other contender's threads stop spinning
-        child.send({ runs: Number(opt.runs) });
-        medians[name] = median((await message<{ times: number[] }>(child)).times);
+        medians[name] = median((await child.request<{ times: number[] }>({ runs: Number(opt.runs) })).times);
       }
       rows.push({ ort: medians.ort as number, gs: medians.gs as number, ratio: (medians.ort as number) / (medians.gs as number) });
     }
   } finally {
-    for (const c of [ortChild, gsChild]) c.send({ exit: true });
+    await Promise.all([ortChild.close(), gsChild.close()]);
   }
   const ratios = rows.map((r) => r.ratio);
   console.log(`  onnxruntime-node dense (${opt['ort-spin'] === 'false' ? 'spinning off' : 'defaults'}): ${median(rows.map((r) => r.ort)).toFixed(2)} ms   ` +

@@ -2,7 +2,8 @@
 // The model Y = MatMul(X, Wt) is built in memory (X [batch, cols] with a dynamic batch dim, Wt = Wᵀ
 // [cols, rows] an fp32 initializer in raw_data). Timing uses ORT's synchronous native run (the same
 // call the public InferenceSession.run() makes after a setImmediate hop), so both runtimes are timed
-// as a plain synchronous call; run.ts reports the hop's cost separately.
+// as a plain synchronous call; run.ts reports the hop's cost separately. The session has onnxruntime-node's
+// default options (what `InferenceSession.create(bytes)` passes: none), spinning intra-op threads included.
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
@@ -14,13 +15,6 @@ const { onnx } = onnxProto;
 
 export const ORT_VERSION: string = ort.env.versions.node ?? ort.env.versions.common;
 export const OPSET = 17;
-
-export interface OrtOptions {
-  threads: number;
-  /** Let ORT's intra-op threads spin after a run (ORT's default). Off by default here: with 2 shared
-   *  cores, spinning ORT threads would steal the cores from the peer measured next. */
-  spin: boolean;
-}
 
 function valueInfo(name: string, cols: number): OnnxTypes.IValueInfoProto {
   return {
@@ -76,19 +70,13 @@ export class OrtPeer {
     this.createMs = createMs;
   }
 
-  static create(w: Float32Array, rows: number, cols: number, opts: OrtOptions): OrtPeer {
+  /** Builds the model on W [rows, cols] and a session at onnxruntime-node's default options. */
+  static create(w: Float32Array, rows: number, cols: number): OrtPeer {
     const t0 = performance.now();
     const bytes = buildMatMulModel(w, rows, cols);
     initOrt();
     const session = new binding.InferenceSession();
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: opts.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: opts.spin ? '1' : '0' } } },
-    };
+    const options: ort.InferenceSession.SessionOptions = {}; // the defaults, as InferenceSession.create(bytes) passes them
     session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options);
     return new OrtPeer(session, rows, cols, performance.now() - t0);
   }

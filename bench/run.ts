@@ -1,16 +1,21 @@
-// `npm run bench`: gsparse sparse formats vs our dense vs onnxruntime-node dense, interleaved, one run.
-// See bench/README.md for the columns. Files: cases.ts (what), timing.ts (how), ort-peer.ts (the peer),
-// stream.ts (memory bound), report.ts (tables, targets, JSON).
+// `npm run bench`: gsparse's kernels against onnxruntime-node's dense MatMul at its default options, as
+// docs/benchmarks.md requires: each runtime in its own process (kernel-child.ts, forked through
+// contender.ts), never both at once; per shape, batch and regime (hot, cold) several rounds alternate
+// which process goes first, a ratio is taken within each round and the figure is the median of the
+// rounds' ratios. Batch-1 rows report the fraction of the byte limit (this kernel's bytes at the
+// bandwidth ORT reaches in the same regime), batched rows the fraction of the FMA peak (peak.ts).
+// See bench/README.md for the options and columns.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-import { backends, hardware, pack, setThreads, type SparseMatrix } from '../lib/index.js';
-import { type BenchConfig, parseConfig, type Shape, type SparseCase, sparseCases, USAGE } from './cases.js';
-import { checkRows, gaussian, relErr, seedOf } from './data.js';
-import { OPSET, ORT_VERSION, OrtPeer } from './ort-peer.js';
-import { CHECK_TOL, derive, evaluateTargets, formatShapeTable, formatTargets, type Row, writeJson } from './report.js';
-import { measureStream, type StreamResult } from './stream.js';
-import { immediateHopUs, measureInterleaved, type Peer, type TimingOptions } from './timing.js';
+import { backends, hardware } from '../lib/index.js';
+import { type BenchConfig, parseConfig, type Shape, sparseCases, USAGE } from './cases.js';
+import { Contender, sleep } from './contender.js';
+import type { KernelChildArgs, KernelChildInfo } from './kernel-child.js';
+import { OPSET, ORT_VERSION } from './ort-peer.js';
+import { measurePeak, type Peak } from './peak.js';
+import { CHECK_TOL, derive, evaluateTargets, formatShapeTable, formatSummary, formatTargets, type Row, writeJson } from './report.js';
+import { immediateHopUs, median, type Samples } from './timing.js';
 
 interface PackRecord {
   shape: string;
@@ -31,109 +36,99 @@ interface Skipped {
   reason: string;
 }
 
-interface Packed {
-  c: SparseCase;
-  m: SparseMatrix;
-  packMs: number;
-}
+/** Pause before each contender's turn: onnxruntime's intra-op threads spin a while after a run. */
+const PAUSE_MS = 100;
+const KERNEL_CHILD = new URL('./kernel-child.ts', import.meta.url);
 
 const started = performance.now();
 const elapsedS = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const message = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
-async function runShape(
-  shape: Shape,
-  cfg: BenchConfig,
-  timing: TimingOptions,
-  packs: PackRecord[],
-  skipped: Skipped[],
-): Promise<Row[]> {
+async function runShape(shape: Shape, cfg: BenchConfig, peak: Peak, packs: PackRecord[], skipped: Skipped[]): Promise<Row[]> {
   const { rows, cols } = shape;
   const label = shape.name === `${rows}x${cols}` ? shape.name : `${shape.name} (${rows}x${cols})`;
   console.log(`\n== ${label}: packing ... [${elapsedS()}]`);
-  // Gaussian weights scaled like a trained layer (std 1/sqrt(in)), so outputs stay O(1).
-  const w = gaussian(rows * cols, seedOf(`W/${shape.name}/${rows}x${cols}`), 1 / Math.sqrt(cols));
-  const ortPeer = OrtPeer.create(w, rows, cols, { threads: cfg.threads, spin: cfg.ortSpin });
-  let t = performance.now();
-  const dense = pack(w, [rows, cols], { pattern: 'dense' });
-  const densePackMs = performance.now() - t;
-  packs.push({ shape: shape.name, rows, cols, pattern: 'dense', targetSparsity: null, sparsity: dense.sparsity, nnz: dense.nnz, byteLength: dense.byteLength, packMs: densePackMs });
-  const mats: Packed[] = [];
+  const childArgs = (engine: KernelChildArgs['engine']): KernelChildArgs => ({
+    engine,
+    shape,
+    cases: engine === 'gsparse' ? sparseCases(cfg) : [],
+    threads: cfg.threads,
+    timing: cfg.timing,
+  });
+  const ort = await Contender.start<KernelChildInfo>(KERNEL_CHILD, childArgs('ort'));
+  const gs = await Contender.start<KernelChildInfo>(KERNEL_CHILD, childArgs('gsparse')).catch(async (e: unknown) => {
+    await ort.close();
+    throw e;
+  });
   const out: Row[] = [];
   try {
-    for (const c of sparseCases(cfg)) {
-      t = performance.now();
-      try {
-        const m = pack(w, [rows, cols], { pattern: c.pattern, sparsity: c.sparsity });
-        const packMs = performance.now() - t;
-        mats.push({ c, m, packMs });
-        packs.push({ shape: shape.name, rows, cols, pattern: c.pattern, targetSparsity: c.sparsity, sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength, packMs });
-      } catch (e) {
-        skipped.push({ shape: shape.name, pattern: c.pattern, sparsity: c.sparsity, reason: message(e) });
-        console.warn(`   skipped ${c.pattern} @ ${c.sparsity}: ${message(e)}`);
-      }
+    const contenders = [...ort.info.contenders, ...gs.info.contenders];
+    for (const c of gs.info.contenders)
+      packs.push({ shape: shape.name, rows, cols, pattern: c.pattern, targetSparsity: c.targetSparsity, sparsity: c.sparsity, nnz: c.nnz, byteLength: c.weightBytes, packMs: c.packMs });
+    for (const s of gs.info.skipped) {
+      skipped.push({ shape: shape.name, ...s });
+      console.warn(`   skipped ${s.pattern} @ ${s.sparsity}: ${s.reason}`);
     }
-    console.log(`   packed ${mats.length + 1} matrices, ORT session ${ortPeer.createMs.toFixed(0)} ms [${elapsedS()}]`);
+    console.log(`   packed ${gs.info.contenders.length} matrices, ORT session ${ort.info.contenders[0]?.packMs.toFixed(0)} ms [${elapsedS()}]`);
 
     for (const batch of cfg.batches) {
-      const x = gaussian(batch * cols, seedOf(`X/${shape.name}/${batch}`));
-      const y = new Float32Array(batch * rows);
-      // One batch row (the last: it lands in any remainder tile of a batch-tiled kernel); the plain-JS
-      // reference costs rows*cols per row checked, per matrix, so checking more rows would dominate the run.
-      const checkAt = [batch - 1];
-      const c0 = performance.now();
-
-      // Correctness first: our dense vs plain JS, ORT vs our dense (whole output), each sparse vs plain JS
-      // on its own pruned weights (last batch row). A wrong kernel must not look fast.
-      const yDense = dense.matmul(x, batch);
-      const denseErr = checkRows(w, rows, cols, x, yDense, checkAt);
-      const runOrt = ortPeer.prepare(x, batch);
-      const ortErr = relErr(runOrt().slice(), yDense);
-      if (ortErr >= CHECK_TOL) console.warn(`   WARNING: ORT and our dense differ at batch ${batch}: rel err ${ortErr.toExponential(2)}`);
-      const matErr = mats.map(({ m }) => {
-        const d = m.toDense();
-        return checkRows(d, rows, cols, x, m.matmul(x, batch), checkAt);
-      });
-
-      const peers: Peer[] = [
-        { id: 'dense', fn: () => dense.matmul(x, batch, { out: y }) },
-        { id: 'ort', fn: runOrt },
-        ...mats.map(({ m }, i) => ({ id: `m${i}`, fn: () => m.matmul(x, batch, { out: y }) })),
-      ];
-      const checkS = (performance.now() - c0) / 1000;
-      const g0 = performance.now();
-      const stats = await measureInterleaved(peers, timing);
-      const groupS = (performance.now() - g0) / 1000;
-      const denseT = stats.get('dense');
-      const ortT = stats.get('ort');
-      if (!denseT || !ortT) throw new Error('internal: missing baseline timings');
-      const common = { shape: shape.name, rows, cols, batch };
-      out.push(
-        derive({ ...common, pattern: 'dense', runtime: 'gsparse', targetSparsity: null, sparsity: dense.sparsity, nnz: dense.nnz, weightBytes: dense.byteLength, time: denseT, packMs: densePackMs, checkErr: denseErr }, denseT.median, ortT.median),
-        derive({ ...common, pattern: 'ort-dense', runtime: 'onnxruntime', targetSparsity: null, sparsity: 0, nnz: rows * cols, weightBytes: rows * cols * 4, time: ortT, packMs: ortPeer.createMs, checkErr: ortErr }, denseT.median, ortT.median),
-      );
-      mats.forEach(({ c, m, packMs }, i) => {
-        const st = stats.get(`m${i}`);
-        if (!st) return;
-        out.push(derive({ ...common, pattern: c.pattern, runtime: 'gsparse', targetSparsity: c.sparsity, sparsity: m.sparsity, nnz: m.nnz, weightBytes: m.byteLength, time: st, packMs, checkErr: matErr[i] ?? null }, denseT.median, ortT.median));
-      });
-      const bad = [denseErr, ...matErr].filter((e) => !(e < CHECK_TOL)).length;
-      console.log(`   batch ${batch}: ${peers.length} peers interleaved, ${groupS.toFixed(1)} s (checks ${checkS.toFixed(1)} s)${bad ? `, ${bad} CHECK FAILURES` : ''} [${elapsedS()}]`);
+      // Correctness first, in each process: every contender's last output row against plain JS on
+      // its own weights (a wrong kernel must not look fast).
+      const checks: Record<string, number> = {};
+      for (const c of [ort, gs]) Object.assign(checks, (await c.request<{ checks: Record<string, number> }>({ op: 'batch', batch })).checks);
+      for (const regime of cfg.regimes) {
+        const roundMs = new Map<string, number[]>(contenders.map((c) => [c.id, []]));
+        const samples = new Map<string, string>();
+        for (let round = 0; round < cfg.rounds; round++) {
+          for (const c of round % 2 === 0 ? [ort, gs] : [gs, ort]) {
+            await sleep(PAUSE_MS);
+            const got = await c.request<{ samples: Record<string, Samples> }>({ op: 'time', batch, regime, round });
+            for (const [id, s] of Object.entries(got.samples)) {
+              roundMs.get(id)?.push(median(s.ms));
+              if (!samples.has(id)) samples.set(id, s.inner > 1 ? `${s.ms.length}x${s.inner}` : String(s.ms.length));
+            }
+          }
+        }
+        const ortMs = roundMs.get('ort') ?? [];
+        const denseMs = roundMs.get('dense') ?? [];
+        for (const c of contenders)
+          out.push(
+            derive(
+              {
+                shape: shape.name, rows, cols, batch, regime,
+                pattern: c.pattern,
+                runtime: c.id === 'ort' ? 'onnxruntime' : 'gsparse',
+                targetSparsity: c.targetSparsity,
+                sparsity: c.sparsity,
+                nnz: c.nnz,
+                weightBytes: c.weightBytes,
+                roundMs: roundMs.get(c.id) ?? [],
+                samples: samples.get(c.id) ?? '-',
+                packMs: c.packMs,
+                checkErr: checks[c.id] ?? Number.POSITIVE_INFINITY,
+              },
+              ortMs,
+              denseMs,
+              peak.gflops,
+            ),
+          );
+        console.log(`   batch ${batch} ${regime}: ${cfg.rounds} rounds of ${contenders.length} contenders in 2 processes [${elapsedS()}]`);
+      }
+      const bad = Object.values(checks).filter((e) => !(e < CHECK_TOL)).length;
+      if (bad) console.warn(`   batch ${batch}: ${bad} CHECK FAILURES`);
     }
   } finally {
-    for (const { m } of mats) m.dispose();
-    dense.dispose();
-    ortPeer.dispose();
+    await Promise.all([ort.close(), gs.close()]);
   }
   return out;
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const hw0 = hardware();
+  const hw = hardware();
   let cfg: BenchConfig | 'help';
   try {
-    cfg = parseConfig(argv, hw0);
+    cfg = parseConfig(argv, hw);
   } catch (e) {
     console.error(message(e));
     console.error(USAGE);
@@ -144,28 +139,21 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  setThreads(cfg.threads);
-  const hw = hardware();
-  const timing: TimingOptions = {
-    minRepeats: cfg.minRepeats,
-    minTimePerPeerS: cfg.minTimePerPeerS,
-    maxGroupS: cfg.maxGroupS,
-    warmup: 2,
-    minSampleMs: 2,
-  };
-  const command = `tsx bench/run.ts${argv.length ? ` ${argv.join(' ')}` : ''}`;
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  const loadStart = os.loadavg();
   console.log(`gsparse bench — ${new Date().toISOString()}`);
   console.log(`command: ${command}`);
-  console.log(`cpu: ${cpuModel}, ${os.cpus().length} logical cores, simd ${hw.simd}, recommendedBanks ${hw.recommendedBanks}; threads ${cfg.threads} (gsparse and ORT)`);
-  console.log(`node ${process.version}, onnxruntime-node ${ORT_VERSION} (MatMul, opset ${OPSET}, graph opt 'all', spinning ${cfg.ortSpin ? 'on' : 'off'})`);
-  console.log(`timing: interleaved; >= ${timing.minRepeats} samples and ~${timing.minTimePerPeerS} s per peer per group (cap ${timing.maxGroupS} s); median, spread p10..p90`);
-
-  const stream: StreamResult = await measureStream(cfg.threads);
+  console.log(`cpu: ${cpuModel}, ${os.cpus().length} logical cores, simd ${hw.simd}, recommendedBanks ${hw.recommendedBanks}; gsparse threads ${cfg.threads}`);
+  console.log(`load average at start: ${loadStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
+  console.log(`node ${process.version}, onnxruntime-node ${ORT_VERSION} (MatMul, opset ${OPSET}) at its default session options, spinning included`);
+  const t = cfg.timing;
   console.log(
-    `memory bandwidth (STREAM-like, ${stream.threads} threads, 4 arrays x ${(stream.elements * 4) / 2 ** 20} MiB, best of ${stream.trials}): ` +
-      `copy ${stream.copyGBs.toFixed(1)} GB/s, read ${stream.readGBs.toFixed(1)} GB/s, JS triad ${stream.triadGBs.toFixed(1)} GB/s -> bound ${stream.bestGBs.toFixed(1)} GB/s`,
+    `method: each runtime in its own process, ${cfg.rounds} rounds alternating which goes first, ratio per round, figure = median of rounds; ` +
+      `regimes ${cfg.regimes.join(', ')} (hot: >= ${t.hotSamples} samples and ${t.minTimeS} s per contender per round; cold: ${t.coldSamples} calls, each after a 512 MiB read sweep, untimed)`,
   );
+  const peak: Peak = cfg.peakGflops !== undefined ? { gflops: cfg.peakGflops, source: '--peak-gflops' } : measurePeak(cfg.threads);
+  console.log(`FMA peak (batched limit): ${peak.gflops === null ? '-' : `${peak.gflops.toFixed(1)} GFLOP/s`}  [${peak.source}]`);
   const hopUs = await immediateHopUs();
   console.log(`ORT is timed through its synchronous native run; the public session.run() adds a setImmediate hop (~${hopUs.toFixed(1)} us here) not counted.`);
 
@@ -173,23 +161,36 @@ async function main(): Promise<void> {
   const packs: PackRecord[] = [];
   const skipped: Skipped[] = [];
   for (const shape of cfg.shapes) {
-    const shapeRows = await runShape(shape, cfg, timing, packs, skipped);
+    const shapeRows = await runShape(shape, cfg, peak, packs, skipped);
     rows.push(...shapeRows);
-    console.log(`\n${shape.name}  W ${shape.rows}x${shape.cols}  (ms per call; x dense / x ORT = speedup over our dense / ORT dense in the same run)`);
-    console.log(formatShapeTable(shapeRows, stream.bestGBs));
+    for (const regime of cfg.regimes) {
+      console.log(`\n${shape.name}  W ${shape.rows}x${shape.cols}  ${regime}  (ms per call, median of rounds; x ORT / x dense = median of per-round ratios)`);
+      console.log(formatShapeTable(shapeRows.filter((r) => r.regime === regime)));
+    }
   }
 
-  const targets = evaluateTargets(rows);
+  const big = rows.filter((r) => r.rows === 4096 && r.cols === 4096);
+  if (big.length) {
+    console.log('\nW 4096x4096, 90% (2:4 at its 50%): x ORT dense at its defaults, median of rounds (fraction of the limit: batch 1 bytes at ORT\'s bandwidth, batched FMA peak)');
+    console.log(formatSummary(big, 0.9));
+  }
+  const targets = evaluateTargets(rows, cfg.regimes, cfg.batches);
   const bigPacks = packs.filter((p) => p.rows === 4096 && p.cols === 4096 && p.pattern !== 'dense');
   const packMaxMs = bigPacks.length ? Math.max(...bigPacks.map((p) => p.packMs)) : null;
-  console.log('\nTargets (docs/benchmarks.md; W 4096x4096, ratios vs ORT dense from this run):');
+  console.log('\nTargets (docs/benchmarks.md; W 4096x4096, 90%, vs onnxruntime-node dense at its defaults, each regime):');
   console.log(formatTargets(targets, packMaxMs));
-  const b1 = rows.filter((r) => r.batch === 1 && r.rows === 4096 && r.cols === 4096);
-  if (b1.length) {
-    console.log(`\nBatch 1 on 4096x4096 vs the memory bound (${stream.bestGBs.toFixed(1)} GB/s):`);
-    for (const r of b1)
-      console.log(`  ${`${r.pattern}${r.targetSparsity === null ? '' : ` @${Math.round(r.targetSparsity * 100)}%`}`.padEnd(16)} ${r.gbs.toFixed(1).padStart(6)} GB/s = ${Math.round((100 * r.gbs) / stream.bestGBs)}% of bound; time at bound would be ${((r.weightBytes / stream.bestGBs) * 1e-6).toFixed(3)} ms`);
-  }
+  const loadEnd = os.loadavg();
+  console.log(`\nload average at end: ${loadEnd.map((l) => l.toFixed(2)).join(' ')}`);
+  // Other tenants' threads slow onnxruntime's spinning pool far more than gsparse (measured on the dev VM
+  // at load ~4.4 on 2 cores: ORT alone 3.5 ms min but 12 ms median at batch 1), so the ratios mostly go up.
+  const cores = os.cpus().length;
+  const [startLoad = 0] = loadStart;
+  const [endLoad = 0] = loadEnd;
+  if (startLoad > cores || endLoad > cores + 2)
+    console.log(
+      `WARNING: the machine was loaded by others (1-min load ${startLoad.toFixed(1)} at start, ${endLoad.toFixed(1)} at end, on ${cores} cores, this bench adding up to ${Math.min(cfg.threads, cores)}): ` +
+        'onnxruntime at its defaults (spinning threads) loses more to other tenants than gsparse, so the ratios above are mostly overstated and vary from run to run; quote figures from a quiet machine.',
+    );
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outPath = cfg.out ?? fileURLToPath(new URL(`./results/bench-${stamp}.json`, import.meta.url));
@@ -200,7 +201,6 @@ async function main(): Promise<void> {
     command,
     argv: process.argv,
     config: cfg,
-    timing,
     machine: {
       hardware: hw,
       backends: backends(),
@@ -209,17 +209,18 @@ async function main(): Promise<void> {
       totalMemGiB: os.totalmem() / 2 ** 30,
       platform: process.platform,
       arch: process.arch,
+      loadAverage: { start: loadStart, end: loadEnd },
     },
     node: process.version,
-    ort: { version: ORT_VERSION, opset: OPSET, spinning: cfg.ortSpin, sessionRunHopUs: hopUs },
-    stream,
+    ort: { version: ORT_VERSION, opset: OPSET, options: 'defaults', sessionRunHopUs: hopUs },
+    peak,
     durationS,
     targets,
     packs,
     skipped,
     rows,
   });
-  console.log(`\nwrote ${outPath}  (total ${durationS.toFixed(1)} s)`);
+  console.log(`wrote ${outPath}  (total ${durationS.toFixed(1)} s)`);
 }
 
 main().catch((e: unknown) => {

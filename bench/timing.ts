@@ -1,106 +1,86 @@
-// Interleaved timing: the peers of one group (our sparse formats, our dense, ORT dense) take turns in
-// every repeat, in a rotating order, so machine noise (other tenants, turbo, thermal) hits them alike
-// and the ratios computed from one run are fair.
+// How one contender is timed inside its process, in either regime (docs/benchmarks.md):
+//   hot : W stays in cache between calls. Warm-up calls, then back-to-back calls; calls faster than
+//         minSampleMs are looped (sample = loop time / inner).
+//   cold: every cache flushed before each call. A read sweep of a buffer larger than the last-level
+//         cache (untimed) precedes every timed call; one call per sample.
 import { quantile } from '../lib/profile/measure.js';
 
-/** A contender: one call of fn is one Y = X · Wᵀ. It may return a promise (awaited inside the timing). */
-export interface Peer {
-  id: string;
-  fn: () => unknown;
-}
+export type Regime = 'hot' | 'cold';
+export const REGIMES: readonly Regime[] = ['hot', 'cold'];
 
-/** Milliseconds per call. The spread is p10..p90 of the per-repeat samples (linear interpolation). */
-export interface Stats {
-  /** Repeats (samples) taken. */
-  n: number;
-  /** Calls per sample (fast calls are looped so one sample is >= minSampleMs; sample = loop time / inner). */
+/** One round's samples of one contender, ms per call. */
+export interface Samples {
+  /** Calls per sample (hot, fast calls looped); 1 in the cold regime. */
   inner: number;
-  median: number;
-  p10: number;
-  p90: number;
-  min: number;
-  max: number;
+  ms: number[];
 }
 
 export interface TimingOptions {
-  /** At least this many samples per peer (unless the next repeat would end past maxGroupS; never fewer than 3). */
-  minRepeats: number;
-  /** The group runs until it has spent minTimePerPeerS x (number of peers) seconds in total... */
-  minTimePerPeerS: number;
-  /** ...but never more than this (slow kernels at big batches would otherwise take minutes). */
-  maxGroupS: number;
-  /** Untimed calls per peer before measuring. */
+  /** Hot: at least this many samples, and at least minTimeS seconds of them (never past maxTimeS). */
+  hotSamples: number;
+  minTimeS: number;
+  maxTimeS: number;
+  /** Cold: timed calls (each after a flush). */
+  coldSamples: number;
+  /** Untimed calls before measuring (builds lazy copies, JIT, thread pools). */
   warmup: number;
-  /** Target duration of one sample; calls faster than this are looped. */
+  /** Hot: target duration of one sample; faster calls are looped. */
   minSampleMs: number;
 }
 
-export const DEFAULT_TIMING: TimingOptions = {
-  minRepeats: 7,
-  minTimePerPeerS: 0.3,
-  maxGroupS: 30,
-  warmup: 2,
-  minSampleMs: 2,
-};
-
 const now = (): number => Number(process.hrtime.bigint()) / 1e6; // ms
 
-async function call(fn: () => unknown): Promise<void> {
-  const r = fn();
-  if (r instanceof Promise) await r;
-}
-
-async function timeLoop(fn: () => unknown, inner: number): Promise<number> {
-  const t0 = now();
-  for (let i = 0; i < inner; i++) {
-    const r = fn();
-    if (r instanceof Promise) await r;
+/** Hot regime: warm-up, calibrate the loop, then samples until enough samples and time. */
+export function measureHot(fn: () => unknown, o: TimingOptions): Samples {
+  for (let i = 0; i < o.warmup; i++) fn();
+  let t0 = now();
+  fn();
+  const once = now() - t0;
+  const inner = once >= o.minSampleMs ? 1 : Math.min(10_000, Math.ceil(o.minSampleMs / Math.max(once, 1e-4)));
+  const ms: number[] = [];
+  const start = now();
+  for (;;) {
+    t0 = now();
+    for (let i = 0; i < inner; i++) fn();
+    ms.push((now() - t0) / inner);
+    const spent = (now() - start) / 1000;
+    if (ms.length >= o.hotSamples && spent >= o.minTimeS) break;
+    if (ms.length >= 3 && spent >= o.maxTimeS) break;
   }
-  return (now() - t0) / inner;
+  return { inner, ms };
 }
 
-export function summarize(samples: readonly number[], inner: number): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  return {
-    n: s.length,
-    inner,
-    median: quantile(s, 0.5),
-    p10: quantile(s, 0.1),
-    p90: quantile(s, 0.9),
-    min: s[0] ?? Number.NaN,
-    max: s[s.length - 1] ?? Number.NaN,
+/** Cold regime: warm-up, then coldSamples calls, each after flush() (not timed). */
+export function measureCold(fn: () => unknown, flush: () => void, o: TimingOptions): Samples {
+  for (let i = 0; i < o.warmup; i++) fn();
+  const ms: number[] = [];
+  for (let i = 0; i < o.coldSamples; i++) {
+    flush();
+    const t0 = now();
+    fn();
+    ms.push(now() - t0);
+  }
+  return { inner: 1, ms };
+}
+
+/**
+ * A cache flush for the cold regime: `bytes` (default 512 MiB, above the dev VM's 300 MiB L3) of
+ * non-zero data (zero pages would all map to one physical page) read once per call by a native memcmp
+ * of the two equal halves. Reads only, so no dirty lines are left to write back during the timed call.
+ */
+export function makeFlush(bytes = 512 * 2 ** 20): () => void {
+  const buf = Buffer.alloc(bytes, 1);
+  const half = bytes / 2;
+  const a = buf.subarray(0, half);
+  const b = buf.subarray(half);
+  return () => {
+    if (Buffer.compare(a, b) !== 0) throw new Error('flush buffer halves differ');
   };
 }
 
-/** Measures all peers interleaved; returns Stats per peer id. */
-export async function measureInterleaved(peers: readonly Peer[], opts: TimingOptions = DEFAULT_TIMING): Promise<Map<string, Stats>> {
-  const start = now();
-  // Warm-up, then calibrate how many calls make one sample.
-  const inner = new Map<string, number>();
-  for (const p of peers) {
-    for (let i = 0; i < opts.warmup; i++) await call(p.fn);
-    const t = await timeLoop(p.fn, 1);
-    inner.set(p.id, t >= opts.minSampleMs ? 1 : Math.min(10_000, Math.ceil(opts.minSampleMs / Math.max(t, 1e-4))));
-  }
-  const samples = new Map<string, number[]>(peers.map((p) => [p.id, []]));
-  const budgetMs = opts.minTimePerPeerS * 1000 * peers.length;
-  const measureStart = now();
-  for (let rep = 0; ; rep++) {
-    // Rotate the order each repeat so no peer always follows the same neighbour.
-    for (let k = 0; k < peers.length; k++) {
-      const p = peers[(rep + k) % peers.length] as Peer;
-      const t = await timeLoop(p.fn, inner.get(p.id) ?? 1);
-      samples.get(p.id)?.push(t);
-    }
-    const n = rep + 1;
-    const elapsed = now() - measureStart;
-    if (n >= opts.minRepeats && elapsed >= budgetMs) break;
-    // Cap: do not start a repeat that would end past maxGroupS (but always take 3 samples).
-    if (n >= 3 && now() - start + elapsed / n >= opts.maxGroupS * 1000) break;
-  }
-  const out = new Map<string, Stats>();
-  for (const p of peers) out.set(p.id, summarize(samples.get(p.id) ?? [], inner.get(p.id) ?? 1));
-  return out;
+/** Median of ms samples (linear interpolation between the middle two). */
+export function median(ms: readonly number[]): number {
+  return quantile([...ms].sort((x, y) => x - y), 0.5);
 }
 
 /** Median cost of one setImmediate hop + promise (what ORT's public session.run() adds around the native run). */
@@ -111,6 +91,5 @@ export async function immediateHopUs(count = 200): Promise<number> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     s.push((now() - t0) * 1000);
   }
-  s.sort((a, b) => a - b);
-  return quantile(s, 0.5);
+  return median(s);
 }

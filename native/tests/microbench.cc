@@ -4,12 +4,14 @@
 // (random masking does not give the bank-balanced GS structure). Reports the median of repeats:
 //   GF/s dense-eq = 2*rows*cols*batch / time   (speed as seen by the caller, comparable across formats)
 //   GF/s nnz      = 2*nnz*batch / time          (useful work rate of the kernel)
-// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel]
+// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel] [--peak]
 //   --quick: fewer repeats; the whole run stays under 30 s. --batches / --only: pick batches / formats
 //   (e.g. to find the GS gather/broadcast crossover with GSPARSE_GS_GATHER_MAX_BATCH).
 //   --kernel: also time the row-blocked chunk kernel alone (one thread, batch 64, no X^T staging,
 //   epilogue or pool) over each format's copy: its FMA rate, to tune the inner loop without the noise
 //   of the whole call.
+//   --peak: only the FMA peak (threads() threads, each a loop of independent register FMAs; the
+//   batched rows of `npm run bench` report their fraction of it).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,7 +20,9 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
+#include <immintrin.h>
 
 #include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
@@ -175,6 +179,61 @@ double kernelOnlyRate(const PackedMatrix& w) {
   return best;
 }
 
+// FMAs one thread retires in `iters` loops of 12 independent vector FMAs (enough in flight for two
+// 4-cycle FMA ports); the operands stay in registers, so this is the core's FMA peak.
+__attribute__((target("avx512f"))) double fmaLoop512(std::size_t iters) {
+  __m512 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm512_set1_ps(0.001f * k);
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(0.0001f);
+  for (std::size_t i = 0; i < iters; ++i)
+#pragma GCC unroll 12
+    for (int k = 0; k < 12; ++k) acc[k] = _mm512_fmadd_ps(acc[k], a, b);  // unrolled: acc stays in registers
+  __m512 s = acc[0];
+  for (int k = 1; k < 12; ++k) s = _mm512_add_ps(s, acc[k]);
+  float v[16];
+  _mm512_storeu_ps(v, s);
+  return std::accumulate(v, v + 16, 0.0);
+}
+
+__attribute__((target("avx2,fma"))) double fmaLoop256(std::size_t iters) {
+  __m256 acc[12];
+  for (int k = 0; k < 12; ++k) acc[k] = _mm256_set1_ps(0.001f * k);
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(0.0001f);
+  for (std::size_t i = 0; i < iters; ++i)
+#pragma GCC unroll 12
+    for (int k = 0; k < 12; ++k) acc[k] = _mm256_fmadd_ps(acc[k], a, b);
+  __m256 s = acc[0];
+  for (int k = 1; k < 12; ++k) s = _mm256_add_ps(s, acc[k]);
+  float v[8];
+  _mm256_storeu_ps(v, s);
+  return std::accumulate(v, v + 8, 0.0);
+}
+
+// Prints the fp32 FMA peak of threads() threads running together: best of 7 trials of ~0.1 s.
+int printFmaPeak() {
+  const bool z = __builtin_cpu_supports("avx512f"), y = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!z && !y) {
+    std::printf("fma peak: no AVX2/AVX-512 FMA on this CPU\n");
+    return 1;
+  }
+  const std::size_t n = threads(), iters = 4'000'000, lanes = z ? 16 : 8;
+  double best = 0.0, sink = 0.0;
+  for (int trial = 0; trial < 7; ++trial) {
+    std::vector<double> out(n);
+    std::vector<std::thread> pool;
+    const auto t0 = Clock::now();
+    for (std::size_t t = 0; t < n; ++t)
+      pool.emplace_back([&out, t, z] { out[t] = z ? fmaLoop512(iters) : fmaLoop256(iters); });
+    for (auto& th : pool) th.join();
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    sink += std::accumulate(out.begin(), out.end(), 0.0);
+    best = std::max(best, static_cast<double>(n * iters * 12) / s);
+  }
+  std::printf("fma peak: %zu threads, %s, %.2f G vector FMA/s per thread, %.1f GFLOP/s fp32 in all (checksum %.1f)\n", n,
+              z ? "zmm (16 lanes)" : "ymm (8 lanes)", best / n * 1e-9, best * lanes * 2 * 1e-9, sink);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,6 +241,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> batches{1, 64};
   std::string only;
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--peak") == 0) return printFmaPeak();
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     else if (std::strcmp(argv[i], "--kernel") == 0) kernelOnly = true;
     else if (std::strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
@@ -195,7 +255,7 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = "," + std::string(argv[++i]) + ",";
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel] [--peak]\n", argv[0]);
       return 2;
     }
   }
