@@ -30,11 +30,7 @@ struct SparseSimdArgs {
 // N:M requires m <= 16 (any n); vec requires 16 % n == 0 (AVX-512) / 8 % n == 0 (AVX2).
 // Block requires C == 1 and R in {1, 2, 4, 8}.
 void nmVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
-void nmTilesAvx512(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                   std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1);
 void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
-void nmTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                 std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1);
 void blockVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1);
 void blockTilesAvx512(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
                       std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1);

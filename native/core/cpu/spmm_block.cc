@@ -1,7 +1,9 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
 #include <functional>
+#include <iterator>
 
+#include "kernel_table.h"
 #include "nm_block_simd.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
@@ -61,13 +63,9 @@ void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulA
       });
 }
 
-}  // namespace
-
-void spmmBlock(const PackedMatrix& w, const MatmulArgs& a) {
+void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { blockTyped(w, val, idx, a); }); });
 }
-
-namespace {
 
 using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
 using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
@@ -90,14 +88,9 @@ void blockForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint
   });
 }
 
-// SIMD block driver: 4 x 1 blocks take their own kernels (each X load feeds the block's 4 rows:
-// W 4096x4096 90% batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy); batched calls of
-// other shapes take the row-blocked copy (row_blocked.h); the rest runs the portable kernel.
-void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles, RowBlockedChunkFn chunk) {
-  if (w.pattern.blockRows != 4 || w.pattern.blockCols != 1 || w.indices.width() < 2) {
-    if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { blockForEach(w, emit); })) return;
-    return spmmBlock(w, a);
-  }
+// SIMD 4 x 1 block driver (nm_block_simd.h): each X load feeds the block's 4 rows (W 4096x4096 90%
+// batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy).
+void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
   SparseSimdArgs s;
   s.values = w.values.rawData();
   s.f16 = w.dtype() == DType::F16;
@@ -120,14 +113,46 @@ void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, Block
       });
 }
 
+void block4x1Avx2(const PackedMatrix& w, const MatmulArgs& a) { block4x1Simd(w, a, blockVecAvx2, blockTilesAvx2); }
+void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
+  block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512);
+}
+void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { blockForEach(w, emit); });
+}
+void blockRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { blockForEach(w, emit); });
+}
+
+// The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).
+bool is4x1(const PackedMatrix& w) { return w.pattern.blockRows == 4 && w.pattern.blockCols == 1; }
+
+// 4 x 1 blocks take their own kernels at every batch; batched calls of other shapes the row-blocked
+// copy; the rest the portable loops.
+#define BLOCK_ROWS(DT, dt)                                                                                          \
+  {"block_" dt "_gather4x1__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, is4x1,      \
+   block4x1Avx512},                                                                                                 \
+      {"block_" dt "_tiles4x64__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kAnyBatch, false, \
+       is4x1, block4x1Avx512},                                                                                      \
+      {"block_" dt "_rb4x64__avx512", Kind::Block, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true,            \
+       rowBlockedFits, blockRowBlockedAvx512},                                                                      \
+      {"block_" dt "_gather4x1__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, is4x1,      \
+       block4x1Avx2},                                                                                               \
+      {"block_" dt "_tiles4x16__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kAnyBatch, false,     \
+       is4x1, block4x1Avx2},                                                                                        \
+      {"block_" dt "_rb4x16__avx2", Kind::Block, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits, \
+       blockRowBlockedAvx2},                                                                                        \
+      {"block_" dt "_dot__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,             \
+       blockPortable},                                                                                              \
+      {"block_" dt "_tiles1x16__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr, \
+       blockPortable}
+
+constexpr KernelRow kBlockRows[] = {BLOCK_ROWS(F32, "f32"), BLOCK_ROWS(F16, "f16")};
+#undef BLOCK_ROWS
+
 }  // namespace
 
-void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  blockSimd(w, a, blockVecAvx512, blockTilesAvx512, rowBlockedChunkAvx512);
-}
-void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  blockSimd(w, a, blockVecAvx2, blockTilesAvx2, rowBlockedChunkAvx2);
-}
+KernelList kernelsBlock() { return {kBlockRows, std::size(kBlockRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

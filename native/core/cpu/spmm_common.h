@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "epilogue.h"
+#include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
@@ -91,20 +92,26 @@ class XView {
   AlignedVec<float> data_;
 };
 
+// A chunk should hold enough multiply-adds to pay for waking a thread (~10 us of work).
+constexpr uint64_t kMinMacs = 32768;
+
+// The batch-1 half of runKernel: vecBody(u0, u1, xv) with x padded to colsPadded in xv.vec().
+template <class VecBody>
+void runVector(std::size_t cols, std::size_t colsPadded, std::size_t units, const std::vector<uint64_t>& prefix,
+               const float* x, VecBody&& vecBody) {
+  XView xv;
+  xv.prepareVector(x, cols, colsPadded);
+  parallelForWeighted(units, prefix.data(), kMinMacs, [&](std::size_t u0, std::size_t u1) { vecBody(u0, u1, xv); });
+}
+
 // Runs a kernel over `units` work units (rows, block rows, groups) split by `prefix` (units+1
 // entries). batch 1: vecBody(u0, u1, x) with x padded to colsPadded. batch > 1: tileBody(u0, u1, xv)
 // once per pass of up to XView::kMaxPassTiles batch tiles; xv.b0 is the pass's first batch row.
 template <class VecBody, class TileBody>
 void runKernel(const MatmulArgs& a, std::size_t cols, std::size_t colsPadded, std::size_t units,
                const std::vector<uint64_t>& prefix, VecBody&& vecBody, TileBody&& tileBody) {
-  // A chunk should hold enough multiply-adds to pay for waking a thread (~10 us of work).
-  constexpr uint64_t kMinMacs = 32768;
+  if (a.batch == 1) return runVector(cols, colsPadded, units, prefix, a.x, vecBody);
   XView xv;
-  if (a.batch == 1) {
-    xv.prepareVector(a.x, cols, colsPadded);
-    parallelForWeighted(units, prefix.data(), kMinMacs, [&](std::size_t u0, std::size_t u1) { vecBody(u0, u1, xv); });
-    return;
-  }
   const std::size_t passRows = XView::kMaxPassTiles * kBatchTile;
   for (std::size_t b0 = 0; b0 < a.batch; b0 += passRows) {
     const std::size_t nb = std::min(passRows, a.batch - b0);
@@ -123,7 +130,6 @@ XView& threadXView();
 template <class TileBody>
 void runTilesCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadded, std::size_t units,
                     const std::vector<uint64_t>& prefix, TileBody&& tileBody) {
-  constexpr uint64_t kMinMacs = 32768;
   constexpr std::size_t kCachedTileBytes = std::size_t{16} << 20;
   const std::size_t passRows = XView::kMaxPassTiles * kBatchTile;
   XView& cached = threadXView();
@@ -146,29 +152,11 @@ void runKernelCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadd
   else runTilesCached(a, cols, colsPadded, units, prefix, tileBody);
 }
 
-// Every format's kernel (spmm_<format>.cc). Sizes already checked; w validated.
-void spmmDense(const PackedMatrix& w, const MatmulArgs& a);
-void spmmCsr(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlock(const PackedMatrix& w, const MatmulArgs& a);
-void spmmNM(const PackedMatrix& w, const MatmulArgs& a);
-void spmmGS(const PackedMatrix& w, const MatmulArgs& a);
-void spmmChannel(const PackedMatrix& w, const MatmulArgs& a);
-// GS batch-1 gather kernels; they fall back to spmmGS for shapes they do not cover.
-void spmmGSAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a);
-// N:M and block SIMD kernels (spmm_nm.cc / spmm_block.cc drivers); other shapes fall back.
-void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a);
-// CSR with ISA gather (batch 1) and broadcast-FMA tile (batch > 1) kernels (spmm_csr.cc).
-void spmmCsrAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmCsrAvx512(const PackedMatrix& w, const MatmulArgs& a);
-
 // Dense rows [nRows, cols] (the dense and channel formats): output row i goes to y row
-// rowIds[i] (rowIds null: row i) of a y with yRows rows.
+// rowIds[i] (rowIds null: row i) of a y with yRows rows, with the packed micro-kernels of `isa`
+// (Scalar: the portable loops, which also take empty shapes).
 void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
-               std::size_t yRows, const MatmulArgs& a);
+               std::size_t yRows, const MatmulArgs& a, Isa isa);
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -4,8 +4,10 @@
 // row (spmm_csr_avx512.cc / _avx2.cc); batch > 1 = the row-blocked copy shared with N:M and GS
 // (row_blocked.h); the portable loops remain for the scalar ISA and matrices too large for the copy.
 #include <functional>
+#include <iterator>
 
 #include "gs_gather.h"
+#include "kernel_table.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
 
@@ -81,18 +83,37 @@ void csrForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32
   });
 }
 
-// Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones, tiny matrices, stay portable).
-// Batched: the row-blocked copy (row_blocked.h), else the portable loops.
-void csrSimd(const PackedMatrix& w, const MatmulArgs& a, RowBlockedChunkFn chunk, CsrVecFn vec) {
-  if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { csrForEach(w, emit); })) return;
-  csrWith(w, a, w.indices.width() == 2 || w.indices.width() == 4 ? vec : nullptr);
+void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(w, a, nullptr); }
+void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrWith(w, a, csrVecAvx2); }
+void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrWith(w, a, csrVecAvx512); }
+void csrRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { csrForEach(w, emit); });
 }
+void csrRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { csrForEach(w, emit); });
+}
+
+// Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the
+// row-blocked copy, else (too large for it, or GSPARSE_ROW_BLOCKED_MIN_BATCH) the portable tiles.
+#define CSR_ROWS(DT, dt)                                                                                         \
+  {"csr_" dt "_rb4x64__avx512", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,   \
+   csrRowBlockedAvx512},                                                                                         \
+      {"csr_" dt "_gather2x16__avx512", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, nullptr, \
+       csrGatherAvx512},                                                                                         \
+      {"csr_" dt "_rb4x16__avx2", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
+       csrRowBlockedAvx2},                                                                                       \
+      {"csr_" dt "_gather2x8__avx2", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, nullptr,       \
+       csrGatherAvx2},                                                                                           \
+      {"csr_" dt "_dot4__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, csrPortable},   \
+      {"csr_" dt "_tiles16x16__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,   \
+       csrPortable}
+
+constexpr KernelRow kCsrRows[] = {CSR_ROWS(F32, "f32"), CSR_ROWS(F16, "f16")};
+#undef CSR_ROWS
 
 }  // namespace
 
-void spmmCsr(const PackedMatrix& w, const MatmulArgs& a) { csrWith(w, a, nullptr); }
-void spmmCsrAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrSimd(w, a, rowBlockedChunkAvx2, csrVecAvx2); }
-void spmmCsrAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrSimd(w, a, rowBlockedChunkAvx512, csrVecAvx512); }
+KernelList kernelsCsr() { return {kCsrRows, std::size(kCsrRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -5,10 +5,12 @@
 // With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_gather.h): batch 1 = vpgatherdps
 // per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
 // row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
-#include <cstdlib>
+// The rows of the kernel table (kernel_table.h) are at the end.
 #include <functional>
+#include <iterator>
 
 #include "gs_gather.h"
+#include "kernel_table.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
 
@@ -50,11 +52,10 @@ void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t
   }
 }
 
-// The ISA kernels able to run a matrix (null members: the portable loops).
+// The ISA kernels a row runs (null members: the portable loops).
 struct GsIsaKernels {
-  GsGatherFn gather = nullptr;             // batch 1
-  GsGatherBatchFn gatherBatch = nullptr;   // 2 <= batch <= gatherMaxBatch
-  std::size_t gatherMaxBatch = 0;
+  GsGatherFn gather = nullptr;            // batch 1
+  GsGatherBatchFn gatherBatch = nullptr;  // batch > 1 (the table's rows stop at kGatherMaxBatch)
 };
 
 template <class I>
@@ -79,7 +80,7 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
   const uint32_t* ptr = w.ptr.data();
   auto rowOf = [&](std::size_t g, std::size_t r) { return gsOutputRow(w, g * R + r); };
   const std::vector<uint64_t> prefix = workPrefix(w.ptr, B, 8 * R);
-  if (a.batch > 1 && isa.gatherBatch && a.batch <= isa.gatherMaxBatch) {
+  if (a.batch > 1 && isa.gatherBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
     const std::size_t nb = a.batch;
     const GsGatherArgs ga = gatherArgs(w, idx, a.x);
@@ -138,16 +139,6 @@ void gsWithGather(const PackedMatrix& w, const MatmulArgs& a, const GsIsaKernels
   withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { gsTyped(w, val, idx, a, isa); }); });
 }
 
-// Largest batch that takes the small-batch gather kernel. GSPARSE_GS_GATHER_MAX_BATCH overrides
-// the measured kGatherMaxBatch (tuning).
-std::size_t gatherMaxBatch() {
-  static const long env = [] {
-    const char* s = std::getenv("GSPARSE_GS_GATHER_MAX_BATCH");
-    return s ? std::atol(s) : -1L;
-  }();
-  return env >= 0 ? static_cast<std::size_t>(env) : kGatherMaxBatch;
-}
-
 // Every stored GS lane as (output row, column, value) for the row-blocked copy.
 void gsForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
   withValues(w.values, [&](auto val) {
@@ -166,33 +157,54 @@ void gsForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_
   });
 }
 
-// The ISA gather kernels (batch <= gatherMaxBatch) cover whole vectors of lanes (banks % W == 0),
-// 2- or 4-byte indices and at most 64 banks; larger batches take the row-blocked copy; the rest,
-// the portable loops.
-void gsSimd(const PackedMatrix& w, const MatmulArgs& a, std::size_t vecWidth, GsGatherFn gather,
-            GsGatherBatchFn gatherBatch, RowBlockedChunkFn chunk) {
-  GsIsaKernels isa;
-  if (w.pattern.banks % vecWidth == 0 && w.pattern.banks <= kMaxBanks &&
-      (w.indices.width() == 2 || w.indices.width() == 4)) {
-    isa.gather = gather;
-    isa.gatherBatch = gatherBatch;
-    isa.gatherMaxBatch = gatherMaxBatch();
-  }
-  if (a.batch > std::max<std::size_t>(1, isa.gatherMaxBatch) &&
-      tryRowBlocked(w, a, chunk, [&](const auto& emit) { gsForEach(w, emit); }))
-    return;
-  gsWithGather(w, a, isa);
+void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, GsIsaKernels{}); }
+void gsGatherAvx2Row(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, {gsGatherAvx2, nullptr}); }
+void gsGatherAvx512Row(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, {gsGatherAvx512, nullptr}); }
+void gsGatherBatchAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(w, a, {nullptr, gsGatherBatchAvx2});
 }
+void gsGatherBatchAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(w, a, {nullptr, gsGatherBatchAvx512});
+}
+void gsRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { gsForEach(w, emit); });
+}
+void gsRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { gsForEach(w, emit); });
+}
+
+// The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks
+// (2- or 4-byte indices: the row mask).
+template <std::size_t W>
+bool gsGatherFits(const PackedMatrix& w) {
+  return w.pattern.banks % W == 0 && w.pattern.banks <= kMaxBanks;
+}
+
+// Batch 1 and up to kGatherMaxBatch: the gather kernels where they fit; larger batches (and smaller
+// ones where they do not fit) the row-blocked copy; the rest the portable loops.
+#define GS_ROWS(DT, dt)                                                                                          \
+  {"gs_" dt "_gather16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false,                 \
+   gsGatherFits<16>, gsGatherAvx512Row},                                                                         \
+      {"gs_" dt "_gatherb16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kGatherMaxBatch,     \
+       false, gsGatherFits<16>, gsGatherBatchAvx512Row},                                                         \
+      {"gs_" dt "_rb4x64__avx512", Kind::GS, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits, \
+       gsRowBlockedAvx512},                                                                                      \
+      {"gs_" dt "_gather8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, gsGatherFits<8>,  \
+       gsGatherAvx2Row},                                                                                         \
+      {"gs_" dt "_gatherb8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kGatherMaxBatch, false,    \
+       gsGatherFits<8>, gsGatherBatchAvx2Row},                                                                   \
+      {"gs_" dt "_rb4x16__avx2", Kind::GS, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
+       gsRowBlockedAvx2},                                                                                        \
+      {"gs_" dt "_dot__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, gsPortable},     \
+      {"gs_" dt "_tiles1x16__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,    \
+       gsPortable}
+
+constexpr KernelRow kGsRows[] = {GS_ROWS(F32, "f32"), GS_ROWS(F16, "f16")};
+#undef GS_ROWS
 
 }  // namespace
 
-void spmmGS(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, GsIsaKernels{}); }
-void spmmGSAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  gsSimd(w, a, 8, gsGatherAvx2, gsGatherBatchAvx2, rowBlockedChunkAvx2);
-}
-void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  gsSimd(w, a, 16, gsGatherAvx512, gsGatherBatchAvx512, rowBlockedChunkAvx512);
-}
+KernelList kernelsGS() { return {kGsRows, std::size(kGsRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

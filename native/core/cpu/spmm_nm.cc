@@ -1,7 +1,9 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
 #include <functional>
+#include <iterator>
 
+#include "kernel_table.h"
 #include "nm_block_simd.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
@@ -62,17 +64,11 @@ void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
       });
 }
 
-}  // namespace
-
-void spmmNM(const PackedMatrix& w, const MatmulArgs& a) {
+void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { nmTyped(w, val, idx, a); }); });
 }
 
-namespace {
-
 using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
-using NmTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
-                           std::size_t, std::size_t);
 
 // Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
 // (columns past the end) is skipped.
@@ -91,15 +87,9 @@ void nmForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_
   });
 }
 
-// SIMD N:M driver: batched calls take the row-blocked copy (row_blocked.h; measured 2x the tile
-// kernels below from batch 2 on 4096x4096 2:4), which remain for a matrix too large for it. X
-// preparation and threading as for the portable kernel; vecLanes: batch 1 needs vecLanes % n == 0
-// (else the portable kernel runs).
-void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn tiles, std::size_t vecLanes,
-            RowBlockedChunkFn chunk) {
-  if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { nmForEach(w, emit); })) return;
+// Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows.
+void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec) {
   const std::size_t n = w.pattern.n, m = w.pattern.m;
-  if (w.indices.width() != 1 || m > 16 || (a.batch == 1 && vecLanes % n != 0)) return spmmNM(w, a);
   SparseSimdArgs s;
   s.values = w.values.rawData();
   s.f16 = w.dtype() == DType::F16;
@@ -113,22 +103,45 @@ void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn t
   s.bias = a.bias;
   s.activation = static_cast<int>(a.activation);
   s.y = a.y;
-  const std::size_t perRow = s.groups * n;
-  // Rows of a batched chunk go in panels; keep chunks whole register blocks where possible.
-  runKernel(
-      a, w.cols, s.groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
-      [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); },
-      [&](std::size_t r0, std::size_t r1, const XView& xv) {
-        tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, r0, r1);
-      });
+  runVector(w.cols, s.groups * m, w.rows, uniformPrefix(w.rows, s.groups * n + 8), a.x,
+            [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); });
 }
+
+void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2); }
+void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512); }
+void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { nmForEach(w, emit); });
+}
+void nmRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { nmForEach(w, emit); });
+}
+
+// The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).
+template <std::size_t W>
+bool nmVecFits(const PackedMatrix& w) {
+  return w.pattern.m <= 16 && W % w.pattern.n == 0;
+}
+
+// Batched calls take the row-blocked copy (measured 2x the old N:M tile kernels from batch 2 on
+// 4096x4096 2:4); the portable tiles remain for matrices too large for it.
+#define NM_ROWS(DT, dt)                                                                                            \
+  {"nm_" dt "_rb4x64__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,        \
+   nmRowBlockedAvx512},                                                                                            \
+      {"nm_" dt "_gather2x16__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 1, 1, false, nmVecFits<16>,        \
+       nmGatherAvx512},                                                                                               \
+      {"nm_" dt "_rb4x16__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,          \
+       nmRowBlockedAvx2},                                                                                          \
+      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>, nmGatherAvx2},   \
+      {"nm_" dt "_dot2__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, nmPortable},       \
+      {"nm_" dt "_tiles4x16__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,       \
+       nmPortable}
+
+constexpr KernelRow kNmRows[] = {NM_ROWS(F32, "f32"), NM_ROWS(F16, "f16")};
+#undef NM_ROWS
 
 }  // namespace
 
-void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  nmSimd(w, a, nmVecAvx512, nmTilesAvx512, 16, rowBlockedChunkAvx512);
-}
-void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx2, nmTilesAvx2, 8, rowBlockedChunkAvx2); }
+KernelList kernelsNM() { return {kNmRows, std::size(kNmRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

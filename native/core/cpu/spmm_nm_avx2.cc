@@ -14,8 +14,6 @@ namespace cpu {
 
 namespace {
 
-constexpr int kRB = 3;                      // 3 rows x 4 vectors = 12 accumulators
-constexpr std::size_t kTilesPerGroup = 2;   // 32 batch rows per register block
 constexpr std::size_t kBlockTilesPerGroup = 1;
 
 }  // namespace

@@ -14,8 +14,6 @@ namespace cpu {
 
 namespace {
 
-constexpr int kRB = 4;                      // 4 rows x 4 vectors = 16 accumulators
-constexpr std::size_t kTilesPerGroup = 4;   // 64 batch rows per register block
 constexpr std::size_t kBlockTilesPerGroup = 4;
 
 }  // namespace

@@ -31,10 +31,6 @@ void csrVecAvx512(const CsrSimdArgs&, const float*, std::size_t, std::size_t, fl
 
 void nmVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void nmVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void nmTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                 std::size_t) { notX86(__func__); }
-void nmTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                   std::size_t) { notX86(__func__); }
 void blockVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void blockVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void blockTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
