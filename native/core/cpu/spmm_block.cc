@@ -14,17 +14,17 @@ namespace cpu {
 namespace {
 
 template <class V, class I>
-void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a) {
+void blockTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols, RC = R * C;
+  const std::size_t R = w.blockRows, C = w.blockCols, RC = R * C;
   const std::size_t blockRows = (w.rows + R - 1) / R, colsPadded = (w.cols + C - 1) / C * C;
-  const uint32_t* ptr = w.ptr.data();
+  const uint32_t* ptr = w.ptr;
   auto rowOf = [&](std::size_t br, std::size_t i) {
     const std::size_t r = br * R + i;
     return r < w.rows ? static_cast<uint32_t>(r) : PackedMatrix::kNoRow;
   };
   runKernel(
-      a, w.cols, colsPadded, blockRows, workPrefix(w.ptr, RC, 8 * R),
+      a, w.cols, colsPadded, blockRows, workPrefix(ptr, blockRows, RC, 8 * R),
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         std::vector<float> acc(R);
         for (std::size_t br = b0; br < b1; ++br) {
@@ -64,7 +64,8 @@ void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulA
 }
 
 void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { blockTyped(w, val, idx, a); }); });
+  const PackedView v = packedView(w);
+  withTypes(v, [&](auto val, auto idx) { blockTyped(v, val, idx, a); });
 }
 
 using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
@@ -72,19 +73,17 @@ using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, 
                               std::size_t, std::size_t, std::size_t);
 
 // Every stored block entry inside the matrix as (row, column, value) for the row-blocked copy.
-void blockForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols;
-      for (std::size_t br = 0; br + 1 < w.ptr.size(); ++br)
-        for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
-          for (std::size_t i = 0; i < R; ++i)
-            for (std::size_t j = 0; j < C; ++j) {
-              const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
-              if (row < w.rows && col < w.cols)
-                emit(static_cast<uint32_t>(row), static_cast<uint32_t>(col), loadWeight(val, (b * R + i) * C + j));
-            }
-    });
+void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes(w, [&](auto val, auto idx) {
+    const std::size_t R = w.blockRows, C = w.blockCols, blockRows = (w.rows + R - 1) / R;
+    for (std::size_t br = 0; br < blockRows; ++br)
+      for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
+        for (std::size_t i = 0; i < R; ++i)
+          for (std::size_t j = 0; j < C; ++j) {
+            const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
+            if (row < w.rows && col < w.cols)
+              emit(static_cast<uint32_t>(row), static_cast<uint32_t>(col), loadWeight(val, (b * R + i) * C + j));
+          }
   });
 }
 
@@ -92,21 +91,13 @@ void blockForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint
 // batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy).
 void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
   SparseSimdArgs s;
-  s.values = w.values.rawData();
-  s.f16 = w.dtype() == DType::F16;
-  s.indices = w.indices.rawData();
-  s.indexWidth = w.indices.width();
-  s.ptr = w.ptr.data();
-  s.R = 4;
-  s.C = 1;
-  s.rows = w.rows;
-  s.cols = w.cols;
+  s.w = packedView(w);
   s.bias = a.bias;
   s.activation = static_cast<int>(a.activation);
   s.y = a.y;
   const std::size_t blockRows = (w.rows + 3) / 4;
   runKernel(
-      a, w.cols, w.cols, blockRows, workPrefix(w.ptr, 4, 32),
+      a, w.cols, w.cols, blockRows, workPrefix(s.w.ptr, blockRows, 4, 32),
       [&](std::size_t b0, std::size_t b1, const XView& xv) { vec(s, xv.vec(), b0, b1); },
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
@@ -118,10 +109,10 @@ void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
   block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512);
 }
 void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { blockForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
 }
 void blockRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { blockForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
 }
 
 // The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).

@@ -22,7 +22,7 @@ void channelRun(const PackedMatrix& w, const MatmulArgs& a) {
       else yb[r] = epi(0.0f, r);
     }
   }
-  if (kept > 0) denseRows(w.values, kept, w.cols, w.rowIds.data(), w.rows, a, I);
+  if (kept > 0) denseRows(packedView(w), kept, w.rowIds.data(), w.rows, a, I);
 }
 
 // The kept rows go through the dense rows of the same ISA (spmm_dense.cc).

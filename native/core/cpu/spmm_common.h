@@ -14,6 +14,7 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
 #include "gsparse/thread_pool.h"
+#include "packed_view.h"
 
 namespace gsparse {
 namespace cpu {
@@ -36,22 +37,8 @@ inline float halfBitsToFloat(uint16_t h) {
 inline float loadWeight(const float* v, std::size_t i) { return v[i]; }
 inline float loadWeight(const uint16_t* v, std::size_t i) { return halfBitsToFloat(v[i]); }
 
-// Calls f(const float*) or f(const uint16_t*) with the typed values.
-template <class F>
-inline void withValues(const ValueArray& v, F&& f) {
-  if (v.dtype() == DType::F32) f(v.f32());
-  else f(v.f16());
-}
-
-// Calls f(const T*) with the indices typed by their width (1, 2 or 4 bytes).
-template <class F>
-inline void withIndices(const IndexArray& ix, F&& f) {
-  switch (ix.width()) {
-    case 1: f(ix.as<uint8_t>()); break;
-    case 2: f(ix.as<uint16_t>()); break;
-    default: f(ix.as<uint32_t>()); break;
-  }
-}
+// The view every kernel reads w through (built once per call by the family's row function).
+PackedView packedView(const PackedMatrix& w);
 
 // Row accumulator of one batch tile: kernels keep it in a local array (registers) while they walk a
 // row's nonzeros, then copy it into the tile of accumulators that storeTile writes out.
@@ -64,9 +51,9 @@ struct TileRow {
   void copyTo(float* out) const { std::copy(a, a + kBatchTile, out); }
 };
 
-// Work prefix for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u]) + perUnit,
-// so chunks carry equal nonzeros plus their per-row (store) overhead.
-std::vector<uint64_t> workPrefix(const std::vector<uint32_t>& ptr, uint64_t perItem, uint64_t perUnit);
+// Work prefix (units + 1 entries) for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u])
+// + perUnit, so chunks carry equal nonzeros plus their per-row (store) overhead.
+std::vector<uint64_t> workPrefix(const uint32_t* ptr, std::size_t units, uint64_t perItem, uint64_t perUnit);
 // Same for units of equal cost.
 std::vector<uint64_t> uniformPrefix(std::size_t units, uint64_t perUnit);
 
@@ -152,11 +139,11 @@ void runKernelCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadd
   else runTilesCached(a, cols, colsPadded, units, prefix, tileBody);
 }
 
-// Dense rows [nRows, cols] (the dense and channel formats): output row i goes to y row
+// Dense rows [nRows, w.cols] of w.values (the dense and channel formats): output row i goes to y row
 // rowIds[i] (rowIds null: row i) of a y with yRows rows, with the packed micro-kernels of `isa`
 // (Scalar: the portable loops, which also take empty shapes).
-void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
-               std::size_t yRows, const MatmulArgs& a, Isa isa);
+void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
+               const MatmulArgs& a, Isa isa);
 
 }  // namespace cpu
 }  // namespace gsparse

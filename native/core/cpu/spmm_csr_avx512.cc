@@ -12,9 +12,8 @@ namespace cpu {
 
 #include "csr_vec_simd.inc"
 
-void csrVecAvx512(const CsrSimdArgs& a, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  withValuesIndices(a.values, a.f16, a.indices, a.indexWidth,
-                    [&](auto val, auto idx) { csrVecT(a, val, idx, x, r0, r1, out); });
+void csrVecAvx512(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out) {
+  withTypes<kWidths24>(w, [&](auto val, auto idx) { csrVecT(w, val, idx, x, r0, r1, out); });
 }
 
 }  // namespace cpu

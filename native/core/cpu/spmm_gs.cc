@@ -22,8 +22,8 @@ namespace {
 constexpr std::size_t kMaxBanks = 64;
 
 // Output row of group row gr (= g * R + r): rowIds with permute; kNoRow past the last row.
-inline uint32_t gsOutputRow(const PackedMatrix& w, std::size_t gr) {
-  if (w.pattern.permute) return w.rowIds[gr];
+inline uint32_t gsOutputRow(const PackedView& w, std::size_t gr) {
+  if (w.rowIds) return w.rowIds[gr];  // rowIds: only with permute
   return gr < w.rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
 }
 // Crossover between the small-batch gather kernel and the batched (X^T) kernels, measured on W
@@ -58,37 +58,22 @@ struct GsIsaKernels {
   GsGatherBatchFn gatherBatch = nullptr;  // batch > 1 (the table's rows stop at kGatherMaxBatch)
 };
 
-template <class I>
-GsGatherArgs gatherArgs(const PackedMatrix& w, const I* idx, const float* x) {
-  GsGatherArgs ga;
-  ga.values = w.values.rawData();
-  ga.f16 = w.dtype() == DType::F16;
-  ga.indices = idx;
-  ga.indexWidth = sizeof(I);
-  ga.ptr = w.ptr.data();
-  ga.banks = w.pattern.banks;
-  ga.perRow = w.pattern.perRow;
-  ga.x = x;
-  return ga;
-}
-
 template <class V, class I>
-void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsaKernels& isa) {
+void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsaKernels& isa) {
   const GsGatherFn gather = isa.gather;
   const Epilogue epi(a);
-  const std::size_t B = w.pattern.banks, E = w.pattern.perRow, R = B / E;
-  const uint32_t* ptr = w.ptr.data();
+  const std::size_t B = w.banks, E = w.perRow, R = B / E;
+  const uint32_t* ptr = w.ptr;
   auto rowOf = [&](std::size_t g, std::size_t r) { return gsOutputRow(w, g * R + r); };
-  const std::vector<uint64_t> prefix = workPrefix(w.ptr, B, 8 * R);
+  const std::vector<uint64_t> prefix = workPrefix(ptr, w.groups, B, 8 * R);
   if (a.batch > 1 && isa.gatherBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
     const std::size_t nb = a.batch;
-    const GsGatherArgs ga = gatherArgs(w, idx, a.x);
-    parallelForWeighted(w.gsGroups(), prefix.data(), std::max<uint64_t>(32768 / nb, 16),
+    parallelForWeighted(w.groups, prefix.data(), std::max<uint64_t>(32768 / nb, 16),
                         [&](std::size_t g0, std::size_t g1) {
                           const std::size_t plane = (g1 - g0) * R;
                           std::vector<float> rowSums(nb * plane);
-                          isa.gatherBatch(ga, w.cols, nb, g0, g1, rowSums.data());
+                          isa.gatherBatch(w, a.x, w.cols, nb, g0, g1, rowSums.data());
                           for (std::size_t b = 0; b < nb; ++b)
                             for (std::size_t g = g0; g < g1; ++g)
                               for (std::size_t r = 0; r < R; ++r) {
@@ -100,11 +85,11 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
     return;
   }
   runKernelCached(
-      a, w.cols, w.cols, w.gsGroups(), prefix,
+      a, w.cols, w.cols, w.groups, prefix,
       [&](std::size_t g0, std::size_t g1, const XView& xv) {
         std::vector<float> rowSums((g1 - g0) * R);
         if (gather) {
-          gather(gatherArgs(w, idx, xv.vec()), g0, g1, rowSums.data());
+          gather(w, xv.vec(), g0, g1, rowSums.data());
         } else {
           gatherPortable(val, idx, ptr, B, E, xv.vec(), g0, g1, rowSums.data());
         }
@@ -135,42 +120,44 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
       });
 }
 
-void gsWithGather(const PackedMatrix& w, const MatmulArgs& a, const GsIsaKernels& isa) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { gsTyped(w, val, idx, a, isa); }); });
+void gsWithGather(const PackedView& w, const MatmulArgs& a, const GsIsaKernels& isa) {
+  withTypes(w, [&](auto val, auto idx) { gsTyped(w, val, idx, a, isa); });
 }
 
 // Every stored GS lane as (output row, column, value) for the row-blocked copy.
-void gsForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t B = w.pattern.banks, E = w.pattern.perRow, R = B / E;
-      for (std::size_t g = 0; g < w.gsGroups(); ++g)
-        for (std::size_t r = 0; r < R; ++r) {
-          const uint32_t row = gsOutputRow(w, g * R + r);
-          if (row == PackedMatrix::kNoRow) continue;
-          for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
-            for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
-              if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
-                emit(row, static_cast<uint32_t>(idx[l]), v);
-        }
-    });
+void gsForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes(w, [&](auto val, auto idx) {
+    const std::size_t B = w.banks, E = w.perRow, R = B / E;
+    for (std::size_t g = 0; g < w.groups; ++g)
+      for (std::size_t r = 0; r < R; ++r) {
+        const uint32_t row = gsOutputRow(w, g * R + r);
+        if (row == PackedMatrix::kNoRow) continue;
+        for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
+          for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
+            if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
+              emit(row, static_cast<uint32_t>(idx[l]), v);
+      }
   });
 }
 
-void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, GsIsaKernels{}); }
-void gsGatherAvx2Row(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, {gsGatherAvx2, nullptr}); }
-void gsGatherAvx512Row(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, {gsGatherAvx512, nullptr}); }
+void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w), a, GsIsaKernels{}); }
+void gsGatherAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {gsGatherAvx2, nullptr});
+}
+void gsGatherAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {gsGatherAvx512, nullptr});
+}
 void gsGatherBatchAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(w, a, {nullptr, gsGatherBatchAvx2});
+  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx2});
 }
 void gsGatherBatchAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(w, a, {nullptr, gsGatherBatchAvx512});
+  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx512});
 }
 void gsRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { gsForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
 }
 void gsRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { gsForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
 }
 
 // The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks

@@ -16,10 +16,9 @@ namespace {
 constexpr std::size_t kRowBlock = 4;
 
 template <class V, class I>
-void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a) {
+void nmTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t n = w.pattern.n, m = w.pattern.m;
-  const std::size_t groups = (w.cols + m - 1) / m, perRow = groups * n;
+  const std::size_t n = w.n, m = w.m, groups = w.groups, perRow = groups * n;
   runKernel(
       a, w.cols, groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
@@ -65,55 +64,46 @@ void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
 }
 
 void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { nmTyped(w, val, idx, a); }); });
+  const PackedView v = packedView(w);
+  withTypes<kIndex1>(v, [&](auto val, auto idx) { nmTyped(v, val, idx, a); });
 }
 
 using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
 
 // Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
 // (columns past the end) is skipped.
-void nmForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t n = w.pattern.n, m = w.pattern.m, groups = (w.cols + m - 1) / m;
-      std::size_t k = 0;
-      for (uint32_t r = 0; r < w.rows; ++r)
-        for (std::size_t g = 0; g < groups; ++g)
-          for (std::size_t e = 0; e < n; ++e, ++k) {
-            const std::size_t col = g * m + idx[k];
-            if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
-          }
-    });
+void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes<kIndex1>(w, [&](auto val, auto idx) {
+    const std::size_t n = w.n, m = w.m;
+    std::size_t k = 0;
+    for (uint32_t r = 0; r < w.rows; ++r)
+      for (std::size_t g = 0; g < w.groups; ++g)
+        for (std::size_t e = 0; e < n; ++e, ++k) {
+          const std::size_t col = g * m + idx[k];
+          if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
+        }
   });
 }
 
 // Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows.
 void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec) {
-  const std::size_t n = w.pattern.n, m = w.pattern.m;
   SparseSimdArgs s;
-  s.values = w.values.rawData();
-  s.f16 = w.dtype() == DType::F16;
-  s.indices = w.indices.rawData();
-  s.indexWidth = 1;
-  s.n = static_cast<uint32_t>(n);
-  s.m = static_cast<uint32_t>(m);
-  s.rows = w.rows;
-  s.cols = w.cols;
-  s.groups = (w.cols + m - 1) / m;
+  s.w = packedView(w);
   s.bias = a.bias;
   s.activation = static_cast<int>(a.activation);
   s.y = a.y;
-  runVector(w.cols, s.groups * m, w.rows, uniformPrefix(w.rows, s.groups * n + 8), a.x,
+  const std::size_t groups = s.w.groups;
+  runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
             [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); });
 }
 
 void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2); }
 void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512); }
 void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [&](const auto& emit) { nmForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }
 void nmRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [&](const auto& emit) { nmForEach(w, emit); });
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }
 
 // The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).

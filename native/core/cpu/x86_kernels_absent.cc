@@ -22,12 +22,17 @@ namespace {
 }
 }  // namespace
 
-void gsGatherAvx2(const GsGatherArgs&, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherAvx512(const GsGatherArgs&, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherBatchAvx2(const GsGatherArgs&, std::size_t, std::size_t, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherBatchAvx512(const GsGatherArgs&, std::size_t, std::size_t, std::size_t, std::size_t, float*) { notX86(__func__); }
-void csrVecAvx2(const CsrSimdArgs&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-void csrVecAvx512(const CsrSimdArgs&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherBatchAvx2(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, float*) {
+  notX86(__func__);
+}
+void gsGatherBatchAvx512(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
+                         float*) {
+  notX86(__func__);
+}
+void csrVecAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void csrVecAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
 
 void nmVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void nmVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
