@@ -31,6 +31,7 @@
 #include "gsparse/thread_pool.h"
 #include "../core/cpu/kernel_table.h"
 #include "../core/cpu/row_blocked.h"
+#include "test_fixtures.h"
 
 using namespace gsparse;
 using Clock = std::chrono::steady_clock;
@@ -51,24 +52,13 @@ std::vector<float> gaussian(std::size_t n, uint32_t seed) {
 // Zeroes whole br x bc blocks with probability `drop`.
 void maskBlocks(std::vector<float>& w, uint32_t br, uint32_t bc, double drop, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::bernoulli_distribution coin(drop);
-  for (uint32_t r0 = 0; r0 < kRows; r0 += br)
-    for (uint32_t c0 = 0; c0 < kCols; c0 += bc)
-      if (coin(gen))
-        for (uint32_t r = r0; r < r0 + br; ++r)
-          std::fill_n(w.begin() + std::size_t{r} * kCols + c0, bc, 0.0f);
+  gstest::dropBlocks(w, {kRows, kCols}, br, bc, drop, gen);
 }
 
 // Keeps n random columns of every group of m.
 void maskNM(std::vector<float>& w, uint32_t n, uint32_t m, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::vector<uint32_t> order(m);
-  for (uint32_t r = 0; r < kRows; ++r)
-    for (uint32_t c0 = 0; c0 < kCols; c0 += m) {
-      std::iota(order.begin(), order.end(), 0u);
-      std::shuffle(order.begin(), order.end(), gen);
-      for (uint32_t k = n; k < m; ++k) w[std::size_t{r} * kCols + c0 + order[k]] = 0.0f;
-    }
+  gstest::keepRandomNM(w, {kRows, kCols}, n, m, gen);
 }
 
 struct Bench {
@@ -81,27 +71,20 @@ PackedMatrix buildMatrix(const std::string& name, const std::vector<float>& base
   std::vector<float> w = base;
   Pattern p;
   if (name == "dense") {
-    p.kind = Kind::Dense;
+    p = gstest::densePattern();
   } else if (name == "channel") {
     maskBlocks(w, 1, kCols, kSparsity, 5);
-    p.kind = Kind::Channel;
+    p = gstest::channelPattern();
   } else if (name == "csr") {
     maskBlocks(w, 1, 1, kSparsity, 1);
-    p.kind = Kind::Csr;
+    p = gstest::csrPattern();
   } else if (name == "gs:16") {
-    p.kind = Kind::GS;
-    p.banks = 16;
-    p.perRow = 1;
-    return pruneAndPack(base.data(), kRows, kCols, p, kSparsity, dtype);
+    return pruneAndPack(base.data(), kRows, kCols, gstest::gsPattern(16), kSparsity, dtype);
   } else if (name == "2:4") {
     maskNM(w, 2, 4, 2);
-    p.kind = Kind::NM;
-    p.n = 2;
-    p.m = 4;
+    p = gstest::nmPattern(2, 4);
   } else if (name == "block:4x1" || name == "block:4x4") {
-    p.kind = Kind::Block;
-    p.blockRows = 4;
-    p.blockCols = name == "block:4x1" ? 1 : 4;
+    p = gstest::blockPattern(4, name == "block:4x1" ? 1 : 4);
     maskBlocks(w, p.blockRows, p.blockCols, kSparsity, name == "block:4x1" ? 3 : 4);
   } else {
     std::fprintf(stderr, "unknown matrix %s\n", name.c_str());

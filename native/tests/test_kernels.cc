@@ -26,6 +26,7 @@
 #include "gsparse/prune.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/thread_pool.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
 #include "../core/cpu/kernel_table.h"
 
@@ -33,9 +34,7 @@ using namespace gsparse;
 
 namespace {
 
-struct Shape {
-  uint32_t rows, cols;
-};
+using gstest::Shape;
 // 1x1 / 7x5: partial everything; 200x777: two row-blocked chunks, several column blocks with a
 // remainder; 5x66000: 4-byte indices.
 const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}, {5, 66000}};
@@ -48,31 +47,6 @@ struct EpilogueCase {
 };
 const EpilogueCase kEpilogues[] = {
     {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
-
-Pattern makePattern(Kind kind) {
-  Pattern p;
-  p.kind = kind;
-  return p;
-}
-Pattern blockPattern(uint32_t r, uint32_t c) {
-  Pattern p = makePattern(Kind::Block);
-  p.blockRows = r;
-  p.blockCols = c;
-  return p;
-}
-Pattern nmPattern(uint32_t n, uint32_t m) {
-  Pattern p = makePattern(Kind::NM);
-  p.n = n;
-  p.m = m;
-  return p;
-}
-Pattern gsPattern(uint32_t banks, uint32_t perRow, bool permute) {
-  Pattern p = makePattern(Kind::GS);
-  p.banks = banks;
-  p.perRow = perRow;
-  p.permute = permute;
-  return p;
-}
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> isas{Isa::Scalar};
@@ -101,13 +75,7 @@ std::vector<float> denseNoZeros(const Shape& s, uint32_t seed) {
 std::vector<float> maskBlocks(const Shape& s, uint32_t br, uint32_t bc, double keep, uint32_t seed) {
   std::vector<float> w = denseNoZeros(s, seed);
   std::mt19937 gen(seed ^ 0x9e3779b9u);
-  std::bernoulli_distribution coin(keep);
-  for (uint32_t r0 = 0; r0 < s.rows; r0 += br)
-    for (uint32_t c0 = 0; c0 < s.cols; c0 += bc) {
-      if (coin(gen)) continue;
-      for (uint32_t r = r0; r < std::min(s.rows, r0 + br); ++r)
-        for (uint32_t c = c0; c < std::min(s.cols, c0 + bc); ++c) w[std::size_t{r} * s.cols + c] = 0.0f;
-    }
+  gstest::dropBlocks(w, s, br, bc, 1.0 - keep, gen);
   return w;
 }
 
@@ -115,14 +83,7 @@ std::vector<float> maskBlocks(const Shape& s, uint32_t br, uint32_t bc, double k
 std::vector<float> maskNM(const Shape& s, uint32_t n, uint32_t m, uint32_t seed) {
   std::vector<float> w = denseNoZeros(s, seed);
   std::mt19937 gen(seed + 7);
-  std::vector<uint32_t> order(m);
-  for (uint32_t r = 0; r < s.rows; ++r)
-    for (uint32_t c0 = 0; c0 < s.cols; c0 += m) {
-      const uint32_t width = std::min(m, s.cols - c0);
-      std::iota(order.begin(), order.begin() + width, 0u);
-      std::shuffle(order.begin(), order.begin() + width, gen);
-      for (uint32_t k = n; k < width; ++k) w[std::size_t{r} * s.cols + c0 + order[k]] = 0.0f;
-    }
+  gstest::keepRandomNM(w, s, n, m, gen);
   return w;
 }
 
@@ -198,18 +159,18 @@ std::vector<std::vector<float>> channelMatrices(const Pattern&, const Shape& s, 
 }
 
 const FormatCase kFormats[] = {
-    {"dense", makePattern(Kind::Dense), denseMatrices},
-    {"csr", makePattern(Kind::Csr), csrMatrices},
-    {"block:4x1", blockPattern(4, 1), blockMatrices},
-    {"block:3x5", blockPattern(3, 5), blockMatrices},
-    {"2:4", nmPattern(2, 4), nmMatrices},
-    {"3:8", nmPattern(3, 8), nmMatrices},
-    {"gs:16", gsPattern(16, 1, false), gsMatrices},
-    {"gs:8", gsPattern(8, 1, false), gsMatrices},
-    {"gs:16x4", gsPattern(16, 4, false), gsMatrices},
-    {"gs:32x32", gsPattern(32, 32, false), gsMatrices},
-    {"gs:16:permute", gsPattern(16, 1, true), gsMatrices},
-    {"channel", makePattern(Kind::Channel), channelMatrices},
+    {"dense", gstest::densePattern(), denseMatrices},
+    {"csr", gstest::csrPattern(), csrMatrices},
+    {"block:4x1", gstest::blockPattern(4, 1), blockMatrices},
+    {"block:3x5", gstest::blockPattern(3, 5), blockMatrices},
+    {"2:4", gstest::nmPattern(2, 4), nmMatrices},
+    {"3:8", gstest::nmPattern(3, 8), nmMatrices},
+    {"gs:16", gstest::gsPattern(16, 1, false), gsMatrices},
+    {"gs:8", gstest::gsPattern(8, 1, false), gsMatrices},
+    {"gs:16x4", gstest::gsPattern(16, 4, false), gsMatrices},
+    {"gs:32x32", gstest::gsPattern(32, 32, false), gsMatrices},
+    {"gs:16:permute", gstest::gsPattern(16, 1, true), gsMatrices},
+    {"channel", gstest::channelPattern(), channelMatrices},
 };
 
 // ---- reference and comparison -------------------------------------------------------------------
