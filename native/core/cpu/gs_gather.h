@@ -28,10 +28,6 @@ void gsGatherBatchAvx2(const PackedView& w, const float* x, std::size_t xStride,
 void gsGatherBatchAvx512(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
                          std::size_t g1, float* rowSums);
 
-// CSR batch 1 (spmm_csr_avx2.cc, spmm_csr_avx512.cc; indexWidth 2 or 4): out[r - r0] = raw
-// dot(row r, x) for r in [r0, r1) (gathers x[col], 16 or 8 nonzeros at a time).
-void csrVecAvx512(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out);
-void csrVecAvx2(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out);
 // Requires banks % 8 == 0 and indexWidth 2 or 4.
 void gsGatherAvx2(const PackedView& w, const float* x, std::size_t g0, std::size_t g1, float* rowSums);
 // Requires banks % 16 == 0 and indexWidth 2 or 4.

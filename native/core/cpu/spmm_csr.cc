@@ -6,7 +6,7 @@
 #include <functional>
 #include <iterator>
 
-#include "gs_gather.h"
+#include "csr_simd.h"
 #include "kernel_table.h"
 #include "row_blocked.h"
 #include "spmm_common.h"

@@ -2,7 +2,7 @@
 // Only intrinsics and plain code here (see gs_gather.h for why).
 #include <immintrin.h>
 
-#include "gs_gather.h"
+#include "csr_simd.h"
 #include "simd_typed.h"
 #include "simd_vt_avx512.h"
 #include "stream_prefetch.h"

@@ -7,6 +7,7 @@
 #if !defined(__x86_64__) && !defined(__i386__)
 #include <string>
 
+#include "csr_simd.h"
 #include "gs_gather.h"
 #include "gsparse/errors.h"
 #include "nm_block_simd.h"
