@@ -21,10 +21,11 @@ namespace {
 
 constexpr std::size_t kMaxBanks = 64;
 
-// Output row of group row gr (= g * R + r): rowIds with permute; kNoRow past the last row.
-inline uint32_t gsOutputRow(const PackedView& w, std::size_t gr) {
-  if (w.rowIds) return w.rowIds[gr];  // rowIds: only with permute
-  return gr < w.rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
+// Output row of group row gr (= g * R + r): rowIds with permute (only then non-null); kNoRow past
+// the last of `rows` rows. Takes the two values, not the view, so kernels keep them in registers.
+inline uint32_t gsOutputRow(const uint32_t* rowIds, std::size_t rows, std::size_t gr) {
+  if (rowIds) return rowIds[gr];
+  return gr < rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
 }
 // Crossover between the small-batch gather kernel and the batched (X^T) kernels, measured on W
 // 4096x4096 gs:16 90%, 2 threads, AVX-512 (microbench --batches 2,3,4,8): gather 0.62-0.71 ms at
@@ -64,7 +65,9 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
   const Epilogue epi(a);
   const std::size_t B = w.banks, E = w.perRow, R = B / E;
   const uint32_t* ptr = w.ptr;
-  auto rowOf = [&](std::size_t g, std::size_t r) { return gsOutputRow(w, g * R + r); };
+  const uint32_t* rowIds = w.rowIds;
+  const std::size_t rows = w.rows;
+  auto rowOf = [rowIds, rows, R](std::size_t g, std::size_t r) { return gsOutputRow(rowIds, rows, g * R + r); };
   const std::vector<uint64_t> prefix = workPrefix(ptr, w.groups, B, 8 * R);
   if (a.batch > 1 && isa.gatherBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
@@ -74,13 +77,14 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
                           const std::size_t plane = (g1 - g0) * R;
                           std::vector<float> rowSums(nb * plane);
                           isa.gatherBatch(w, a.x, w.cols, nb, g0, g1, rowSums.data());
-                          for (std::size_t b = 0; b < nb; ++b)
-                            for (std::size_t g = g0; g < g1; ++g)
-                              for (std::size_t r = 0; r < R; ++r) {
-                                const uint32_t row = rowOf(g, r);
-                                if (row != PackedMatrix::kNoRow)
-                                  a.y[b * w.rows + row] = epi(rowSums[b * plane + (g - g0) * R + r], row);
-                              }
+                          for (std::size_t b = 0; b < nb; ++b) {  // group rows gr of [g0, g1) in order
+                            float* yb = a.y + b * rows;
+                            const float* sums = rowSums.data() + b * plane - g0 * R;
+                            for (std::size_t gr = g0 * R; gr < g1 * R; ++gr) {
+                              const uint32_t row = gsOutputRow(rowIds, rows, gr);
+                              if (row != PackedMatrix::kNoRow) yb[row] = epi(sums[gr], row);
+                            }
+                          }
                         });
     return;
   }
@@ -114,7 +118,7 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
               acc.copyTo(tile + r * kBatchTile);
             }
             storeTile(epi, tile, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t), xv.b0 + t * kBatchTile,
-                      a.y, w.rows);
+                      a.y, rows);
           }
         }
       });
@@ -130,7 +134,7 @@ void gsForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t,
     const std::size_t B = w.banks, E = w.perRow, R = B / E;
     for (std::size_t g = 0; g < w.groups; ++g)
       for (std::size_t r = 0; r < R; ++r) {
-        const uint32_t row = gsOutputRow(w, g * R + r);
+        const uint32_t row = gsOutputRow(w.rowIds, w.rows, g * R + r);
         if (row == PackedMatrix::kNoRow) continue;
         for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
           for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
