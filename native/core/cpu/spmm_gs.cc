@@ -105,7 +105,9 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
       },
       [&](std::size_t g0, std::size_t g1, const XView& xv) {
         alignas(64) float tile[kMaxBanks * kBatchTile];
+        uint32_t outRow[kMaxBanks];  // the group's output rows, looked up once per group
         for (std::size_t g = g0; g < g1; ++g) {
+          for (std::size_t r = 0; r < R; ++r) outRow[r] = rowOf(g, r);
           for (std::size_t t = 0; t < xv.tiles; ++t) {  // the group's packs stay in L1 across tiles
             const float* xt = xv.tile(t);
             // Row by row (stride B through the packs), so a row's accumulator stays in registers.
@@ -117,7 +119,7 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
                     acc.axpy(v, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
               acc.copyTo(tile + r * kBatchTile);
             }
-            storeTile(epi, tile, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t), xv.b0 + t * kBatchTile,
+            storeTile(epi, tile, R, [&](std::size_t r) { return outRow[r]; }, xv.width(t), xv.b0 + t * kBatchTile,
                       a.y, rows);
           }
         }
