@@ -57,13 +57,8 @@ using gstest::gsPattern;
 using gstest::kindPattern;
 using gstest::nmPattern;
 
-struct EpilogueCase {
-  const char* name;
-  bool bias;
-  Activation act;
-};
-const EpilogueCase kEpilogues[] = {
-    {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
+using gstest::EpilogueCase;
+using gstest::kEpilogues;
 
 uint32_t baseSeed() {
   static const uint32_t seed = [] {
@@ -97,7 +92,6 @@ double sparsityFor(const Pattern& p) {
   }
 }
 
-double gelu(double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); }
 
 std::string dtypeName(DType d) { return d == DType::F16 ? "f16" : "f32"; }
 std::string shapeName(Shape s) { return std::to_string(s.rows) + "x" + std::to_string(s.cols); }
@@ -119,9 +113,7 @@ std::size_t compare(const PackedMatrix& m, const std::vector<float>& x, std::siz
         scale += std::fabs(t);
       }
       if (bias) acc += bias[r], scale += std::fabs(bias[r]);
-      double ref = acc;
-      if (act == Activation::Relu) ref = acc > 0 ? acc : 0.0;
-      if (act == Activation::Gelu) ref = gelu(acc);
+      const double ref = gstest::activate(acc, act);
       const double got = y[b * m.rows + r];
       const double err = std::fabs(got - ref) / std::max(1.0, scale);
       if (!(err <= 1e-5)) {

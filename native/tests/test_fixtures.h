@@ -1,12 +1,15 @@
-// Shared fixtures of the native tests and the microbenchmark: pattern factories, shapes, and the
-// masking that gives a random dense matrix a pattern (independent of the library's own pruning).
+// Shared fixtures of the native tests and the microbenchmark: pattern factories, shapes, the
+// masking that gives a random dense matrix a pattern (independent of the library's own pruning),
+// and the epilogue cases with their float64 reference.
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 #include <random>
 #include <vector>
 
+#include "gsparse/kernels.h"
 #include "gsparse/pattern.h"
 
 namespace gstest {
@@ -66,6 +69,23 @@ inline void keepRandomNM(std::vector<float>& w, Shape s, uint32_t n, uint32_t m,
       std::shuffle(order.begin(), order.begin() + width, gen);
       for (uint32_t k = n; k < width; ++k) w[std::size_t{r} * s.cols + c0 + order[k]] = 0.0f;
     }
+}
+
+// The epilogues every matmul test runs.
+struct EpilogueCase {
+  const char* name;
+  bool bias;
+  gsparse::Activation act;
+};
+inline constexpr EpilogueCase kEpilogues[] = {{"none", false, gsparse::Activation::None},
+                                              {"bias+relu", true, gsparse::Activation::Relu},
+                                              {"bias+gelu", true, gsparse::Activation::Gelu}};
+
+// The activation in float64 (exact erf GELU), for references.
+inline double activate(double v, gsparse::Activation a) {
+  if (a == gsparse::Activation::Relu) return v > 0 ? v : 0;
+  if (a == gsparse::Activation::Gelu) return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+  return v;
 }
 
 }  // namespace gstest

@@ -40,13 +40,8 @@ using gstest::Shape;
 const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}, {5, 66000}};
 const std::size_t kBatches[] = {1, 2, 3, 33, 64};  // 33: a partial batch tile; 64: a group of 4 tiles
 
-struct EpilogueCase {
-  const char* name;
-  bool bias;
-  Activation act;
-};
-const EpilogueCase kEpilogues[] = {
-    {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
+using gstest::activate;
+using gstest::kEpilogues;
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> isas{Isa::Scalar};
@@ -193,12 +188,6 @@ Reference reference(const std::vector<float>& w, const Shape& s, const std::vect
       ref.scale[b * s.rows + r] = mag;
     }
   return ref;
-}
-
-double activate(double v, Activation a) {
-  if (a == Activation::Relu) return v > 0 ? v : 0;
-  if (a == Activation::Gelu) return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
-  return v;
 }
 
 constexpr double kTol = 1e-5;
