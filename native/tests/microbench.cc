@@ -4,12 +4,16 @@
 // (random masking does not give the bank-balanced GS structure). Reports the median of repeats:
 //   GF/s dense-eq = 2*rows*cols*batch / time   (speed as seen by the caller, comparable across formats)
 //   GF/s nnz      = 2*nnz*batch / time          (useful work rate of the kernel)
-// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel] [--peak]
-//   --quick: fewer repeats; the whole run stays under 30 s. --batches / --only: pick batches / formats
-//   (e.g. to find the GS gather/broadcast crossover with GSPARSE_GS_GATHER_MAX_BATCH).
-//   --kernel: also time the row-blocked chunk kernel alone (one thread, batch 64, no X^T staging,
+// Usage: gsparse_microbench [--quick] [--batches 1,4,64] [--only csr,gs:16] [--chunk]
+//        gsparse_microbench --list | --kernel NAME [--batches ...] | --peak
+//   --quick: fewer repeats; the whole run stays under 30 s. --batches / --only: pick batches / formats.
+//   --chunk: also time the row-blocked chunk kernel alone (one thread, batch 64, no X^T staging,
 //   epilogue or pool) over each format's copy: its FMA rate, to tune the inner loop without the noise
 //   of the whole call.
+//   --list: every row of the CPU kernel table (name first). --kernel NAME: times that row alone (its
+//   function called directly, whatever dispatch would pick) on a 4096x4096 matrix of its format and
+//   dtype, at its smallest batch and 64 (or --batches, within the row's batch range); e.g. to find a
+//   crossover between two rows.
 //   --peak: only the FMA peak (threads() threads, each a loop of independent register FMAs; the
 //   batched rows of `npm run bench` report their fraction of it).
 #include <algorithm>
@@ -22,14 +26,18 @@
 #include <string>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/prune.h"
 #include "gsparse/thread_pool.h"
+#include "../core/cpu/kernel_table.h"
 #include "../core/cpu/row_blocked.h"
+#include "test_fixtures.h"
 
 using namespace gsparse;
 using Clock = std::chrono::steady_clock;
@@ -50,24 +58,13 @@ std::vector<float> gaussian(std::size_t n, uint32_t seed) {
 // Zeroes whole br x bc blocks with probability `drop`.
 void maskBlocks(std::vector<float>& w, uint32_t br, uint32_t bc, double drop, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::bernoulli_distribution coin(drop);
-  for (uint32_t r0 = 0; r0 < kRows; r0 += br)
-    for (uint32_t c0 = 0; c0 < kCols; c0 += bc)
-      if (coin(gen))
-        for (uint32_t r = r0; r < r0 + br; ++r)
-          std::fill_n(w.begin() + std::size_t{r} * kCols + c0, bc, 0.0f);
+  gstest::dropBlocks(w, {kRows, kCols}, br, bc, drop, gen);
 }
 
 // Keeps n random columns of every group of m.
 void maskNM(std::vector<float>& w, uint32_t n, uint32_t m, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::vector<uint32_t> order(m);
-  for (uint32_t r = 0; r < kRows; ++r)
-    for (uint32_t c0 = 0; c0 < kCols; c0 += m) {
-      std::iota(order.begin(), order.end(), 0u);
-      std::shuffle(order.begin(), order.end(), gen);
-      for (uint32_t k = n; k < m; ++k) w[std::size_t{r} * kCols + c0 + order[k]] = 0.0f;
-    }
+  gstest::keepRandomNM(w, {kRows, kCols}, n, m, gen);
 }
 
 struct Bench {
@@ -75,57 +72,54 @@ struct Bench {
   PackedMatrix w;
 };
 
+// The benchmark matrix `name` (dense, channel, csr, gs:16, 2:4, block:4x1, block:4x4) from base.
+PackedMatrix buildMatrix(const std::string& name, const std::vector<float>& base, DType dtype) {
+  std::vector<float> w = base;
+  Pattern p;
+  if (name == "dense") {
+    p = gstest::densePattern();
+  } else if (name == "channel") {
+    maskBlocks(w, 1, kCols, kSparsity, 5);
+    p = gstest::channelPattern();
+  } else if (name == "csr") {
+    maskBlocks(w, 1, 1, kSparsity, 1);
+    p = gstest::csrPattern();
+  } else if (name == "gs:16") {
+    return pruneAndPack(base.data(), kRows, kCols, gstest::gsPattern(16), kSparsity, dtype);
+  } else if (name == "2:4") {
+    maskNM(w, 2, 4, 2);
+    p = gstest::nmPattern(2, 4);
+  } else if (name == "block:4x1" || name == "block:4x4") {
+    p = gstest::blockPattern(4, name == "block:4x1" ? 1 : 4);
+    maskBlocks(w, p.blockRows, p.blockCols, kSparsity, name == "block:4x1" ? 3 : 4);
+  } else {
+    std::fprintf(stderr, "unknown matrix %s\n", name.c_str());
+    std::exit(2);
+  }
+  return pack(w.data(), kRows, kCols, p, dtype);
+}
+
 std::vector<Bench> buildMatrices() {
   const std::vector<float> base = gaussian(std::size_t{kRows} * kCols, 42);
   std::vector<Bench> out;
-  Pattern p;
-  p.kind = Kind::Dense;
-  out.push_back({"dense", pack(base.data(), kRows, kCols, p, DType::F32)});
-  out.push_back({"dense-f16", pack(base.data(), kRows, kCols, p, DType::F16)});
-
-  std::vector<float> w = base;
-  maskBlocks(w, 1, 1, kSparsity, 1);
-  p.kind = Kind::Csr;
-  out.push_back({"csr", pack(w.data(), kRows, kCols, p, DType::F32)});
-
-  p = Pattern{};
-  p.kind = Kind::GS;
-  p.banks = 16;
-  p.perRow = 1;
-  out.push_back({"gs:16", pruneAndPack(base.data(), kRows, kCols, p, kSparsity, DType::F32)});
-
-  w = base;
-  maskNM(w, 2, 4, 2);
-  p = Pattern{};
-  p.kind = Kind::NM;
-  p.n = 2;
-  p.m = 4;
-  out.push_back({"2:4", pack(w.data(), kRows, kCols, p, DType::F32)});
-
-  w = base;
-  maskBlocks(w, 4, 1, kSparsity, 3);
-  p = Pattern{};
-  p.kind = Kind::Block;
-  p.blockRows = 4;
-  p.blockCols = 1;
-  out.push_back({"block:4x1", pack(w.data(), kRows, kCols, p, DType::F32)});
-
-  w = base;
-  maskBlocks(w, 4, 4, kSparsity, 4);
-  p.blockCols = 4;
-  out.push_back({"block:4x4", pack(w.data(), kRows, kCols, p, DType::F32)});
+  out.push_back({"dense", buildMatrix("dense", base, DType::F32)});
+  out.push_back({"dense-f16", buildMatrix("dense", base, DType::F16)});
+  for (const char* name : {"csr", "gs:16", "2:4", "block:4x1", "block:4x4"})
+    out.push_back({name, buildMatrix(name, base, DType::F32)});
   return out;
 }
 
 // Median wall time of matmulCpu in ms: at least minReps runs and ~budget seconds.
-double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxReps, double budgetS) {
+// run: the call to time (matmulCpu, or one kernel-table row).
+double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxReps, double budgetS,
+                cpu::KernelFn run = matmulCpu) {
   const std::vector<float> x = gaussian(batch * kCols, 7);
   std::vector<float> y(batch * kRows);
   MatmulArgs a;
   a.x = x.data();
   a.batch = batch;
   a.y = y.data();
-  matmulCpu(w, a);  // warm-up: caches, pool threads, page faults of y
+  run(w, a);  // warm-up: caches, pool threads, page faults of y
   // GSPARSE_BENCH_COLD=1: W starts in DRAM each run (a 512 MiB sweep evicts it from the caches,
   // L3 included), as in a server that runs other layers between two calls of this one.
   static const bool cold = std::getenv("GSPARSE_BENCH_COLD") != nullptr;
@@ -142,7 +136,7 @@ double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxRe
       sweepS += std::chrono::duration<double>(Clock::now() - s0).count();
     }
     const auto t0 = Clock::now();
-    matmulCpu(w, a);
+    run(w, a);
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
@@ -179,6 +173,7 @@ double kernelOnlyRate(const PackedMatrix& w) {
   return best;
 }
 
+#if defined(__x86_64__)
 // FMAs one thread retires in `iters` loops of 12 independent vector FMAs (enough in flight for two
 // 4-cycle FMA ports); the operands stay in registers, so this is the core's FMA peak.
 __attribute__((target("avx512f"))) double fmaLoop512(std::size_t iters) {
@@ -233,19 +228,97 @@ int printFmaPeak() {
               z ? "zmm (16 lanes)" : "ymm (8 lanes)", best / n * 1e-9, best * lanes * 2 * 1e-9, sink);
   return 0;
 }
+#else
+int printFmaPeak() {
+  std::printf("fma peak: measured on x86 (AVX2 / AVX-512) only\n");
+  return 1;
+}
+#endif
+
+const char* dtypeName(DType d) { return d == DType::F16 ? "f16" : "f32"; }
+const char* kindName(Kind k) {
+  static const char* const names[] = {"dense", "csr", "block", "nm", "gs", "channel"};  // Kind's order
+  return names[static_cast<int>(k)];
+}
+
+// The benchmark matrices of each format, in the order --kernel tries them.
+struct KernelMatrix {
+  const char* name;
+  Kind kind;
+};
+constexpr KernelMatrix kKernelMatrices[] = {{"dense", Kind::Dense}, {"channel", Kind::Channel}, {"csr", Kind::Csr},
+                                            {"gs:16", Kind::GS},    {"2:4", Kind::NM},          {"block:4x1", Kind::Block},
+                                            {"block:4x4", Kind::Block}};
+
+// One line per kernel-table row: name, format, dtype, index widths, ISA, batch range.
+void listKernels() {
+  std::printf("# %-30s %-8s %-5s %-7s %-7s %s\n", "kernel", "format", "dtype", "index", "isa", "batch");
+  for (const cpu::KernelRow& r : cpu::kernelTable()) {
+    std::string widths;
+    if (r.indexWidths == cpu::kAnyIndex) widths = "any";
+    for (unsigned wd : {1u, 2u, 4u})
+      if (r.indexWidths != cpu::kAnyIndex && (r.indexWidths & wd)) widths += (widths.empty() ? "" : ",") + std::to_string(wd);
+    std::string batches = std::to_string(r.minBatch) + (r.rowBlocked ? "(env)" : "") + "-" +
+                          (r.maxBatch == cpu::kAnyBatch ? std::string("") : std::to_string(r.maxBatch));
+    std::printf("%-32s %-8s %-5s %-7s %-7s %s\n", r.name, kindName(r.kind), dtypeName(r.dtype), widths.c_str(),
+                isaName(r.isa), batches.c_str());
+  }
+}
+
+// Times row `name` alone on the first benchmark matrix of its format it accepts.
+int timeKernel(const char* name, std::vector<std::size_t> batches, bool batchesGiven, bool quick) {
+  const cpu::KernelRow* row = cpu::findKernel(name);
+  if (!row) {
+    std::fprintf(stderr, "no kernel named %s (see --list)\n", name);
+    return 2;
+  }
+  if (static_cast<int>(row->isa) > static_cast<int>(detectedIsa())) {
+    std::fprintf(stderr, "%s needs %s, not on this CPU\n", name, isaName(row->isa));
+    return 2;
+  }
+  if (!batchesGiven) batches = {row->minBatch, std::min<std::size_t>(64, row->maxBatch)};
+  batches.erase(std::remove_if(batches.begin(), batches.end(),
+                               [&](std::size_t b) { return b < row->minBatch || b > row->maxBatch; }),
+                batches.end());
+  batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
+  const std::vector<float> base = gaussian(std::size_t{kRows} * kCols, 42);
+  for (const KernelMatrix& km : kKernelMatrices) {
+    if (km.kind != row->kind) continue;
+    const char* m = km.name;
+    const PackedMatrix w = buildMatrix(m, base, row->dtype);
+    if (batches.empty() || !cpu::kernelAccepts(*row, w, batches.front())) continue;
+    std::printf("kernel %s on %s %s, W %ux%u, threads %zu\n", name, m, dtypeName(row->dtype), kRows, kCols,
+                threads());
+    std::printf("%5s %10s %12s %9s\n", "batch", "ms(med)", "GF/s dense-eq", "GF/s nnz");
+    for (std::size_t batch : batches) {
+      const double ms = quick ? medianMs(w, batch, 3, 5, 0.1, row->run) : medianMs(w, batch, 5, 50, 0.6, row->run);
+      std::printf("%5zu %10.3f %12.1f %9.1f\n", batch, ms, 2.0 * kRows * kCols * batch / ms * 1e-6,
+                  2.0 * static_cast<double>(w.nonzeros()) * batch / ms * 1e-6);
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "no benchmark matrix that %s accepts at the batches asked\n", name);
+  return 2;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, kernelOnly = false;
+  bool quick = false, chunkOnly = false, batchesGiven = false;
   std::vector<std::size_t> batches{1, 64};
   std::string only;
+  const char* kernel = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--peak") == 0) return printFmaPeak();
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-    else if (std::strcmp(argv[i], "--kernel") == 0) kernelOnly = true;
+    else if (std::strcmp(argv[i], "--chunk") == 0) chunkOnly = true;
+    else if (std::strcmp(argv[i], "--list") == 0) {
+      listKernels();
+      return 0;
+    } else if (std::strcmp(argv[i], "--kernel") == 0 && i + 1 < argc) kernel = argv[++i];
     else if (std::strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
       batches.clear();
+      batchesGiven = true;
       for (const char* s = argv[++i]; *s;) {
         char* end = nullptr;
         const unsigned long b = std::strtoul(s, &end, 10);
@@ -255,10 +328,14 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = "," + std::string(argv[++i]) + ",";
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16] [--kernel] [--peak]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--batches 1,4,64] [--only csr,gs:16] [--chunk]\n"
+                   "       %s --list | --kernel NAME [--quick] [--batches 1,64] | --peak\n",
+                   argv[0], argv[0]);
       return 2;
     }
   }
+  if (kernel) return timeKernel(kernel, batches, batchesGiven, quick);
   const auto t0 = Clock::now();
   const std::vector<Bench> benches = buildMatrices();
   const double setupS = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -276,7 +353,7 @@ int main(int argc, char** argv) {
                   100.0 * (1.0 - nnz / (double(kRows) * kCols)), ms, denseFlops / ms * 1e-6, nnzFlops / ms * 1e-6,
                   b.w.byteSize() / 1048576.0);
     }
-  if (kernelOnly) {
+  if (chunkOnly) {
     std::printf("row-blocked kernel alone, batch 64, 1 thread (G zmm FMA/s, padding included):\n");
     for (const auto& b : benches) {
       if (!only.empty() && only.find("," + b.name + ",") == std::string::npos) continue;

@@ -33,6 +33,7 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
 #include "gsparse/prune.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
 
 using namespace gsparse;
@@ -50,38 +51,14 @@ constexpr int kCudaErrorMemoryAllocation = 2;
 constexpr int kCudaErrorNoKernelImageForDevice = 209;
 constexpr int kCudaErrorIllegalAddress = 700;
 
-struct Shape {
-  uint32_t rows, cols;
-};
+using gstest::Shape;
+using gstest::blockPattern;
+using gstest::gsPattern;
+using gstest::kindPattern;
+using gstest::nmPattern;
 
-Pattern make(Kind kind) {
-  Pattern p;
-  p.kind = kind;
-  return p;
-}
-Pattern gs(uint32_t banks, uint32_t perRow, bool permute = false) {
-  Pattern p = make(Kind::GS);
-  p.banks = banks, p.perRow = perRow, p.permute = permute;
-  return p;
-}
-Pattern nm(uint32_t n, uint32_t m) {
-  Pattern p = make(Kind::NM);
-  p.n = n, p.m = m;
-  return p;
-}
-Pattern block(uint32_t r, uint32_t c) {
-  Pattern p = make(Kind::Block);
-  p.blockRows = r, p.blockCols = c;
-  return p;
-}
-
-struct EpilogueCase {
-  const char* name;
-  bool bias;
-  Activation act;
-};
-const EpilogueCase kEpilogues[] = {
-    {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
+using gstest::EpilogueCase;
+using gstest::kEpilogues;
 
 uint32_t baseSeed() {
   static const uint32_t seed = [] {
@@ -115,7 +92,6 @@ double sparsityFor(const Pattern& p) {
   }
 }
 
-double gelu(double v) { return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); }
 
 std::string dtypeName(DType d) { return d == DType::F16 ? "f16" : "f32"; }
 std::string shapeName(Shape s) { return std::to_string(s.rows) + "x" + std::to_string(s.cols); }
@@ -137,9 +113,7 @@ std::size_t compare(const PackedMatrix& m, const std::vector<float>& x, std::siz
         scale += std::fabs(t);
       }
       if (bias) acc += bias[r], scale += std::fabs(bias[r]);
-      double ref = acc;
-      if (act == Activation::Relu) ref = acc > 0 ? acc : 0.0;
-      if (act == Activation::Gelu) ref = gelu(acc);
+      const double ref = gstest::activate(acc, act);
       const double got = y[b * m.rows + r];
       const double err = std::fabs(got - ref) / std::max(1.0, scale);
       if (!(err <= 1e-5)) {
@@ -183,26 +157,26 @@ struct FormatCase {
 };
 
 const FormatCase kFormats[] = {
-    {"gs:32", gs(32, 1)},
-    {"gs:32:permute", gs(32, 1, true)},
-    {"gs:32x4", gs(32, 4)},
-    {"gs:32x4:permute", gs(32, 4, true)},
-    {"gs:32x32", gs(32, 32)},
-    {"gs:16", gs(16, 1)},
-    {"gs:8x2", gs(8, 2)},
-    {"gs:4", gs(4, 1)},
-    {"gs:4x2", gs(4, 2)},
-    {"gs:2", gs(2, 1)},
-    {"gs:64", gs(64, 1)},
-    {"gs:64x4", gs(64, 4)},
-    {"gs:64x64", gs(64, 64)},
-    {"csr", make(Kind::Csr)},
-    {"2:4", nm(2, 4)},
-    {"3:8", nm(3, 8)},
-    {"block:4x1", block(4, 1)},
-    {"block:3x5", block(3, 5)},
-    {"dense", make(Kind::Dense)},
-    {"channel", make(Kind::Channel)},
+    {"gs:32", gsPattern(32, 1)},
+    {"gs:32:permute", gsPattern(32, 1, true)},
+    {"gs:32x4", gsPattern(32, 4)},
+    {"gs:32x4:permute", gsPattern(32, 4, true)},
+    {"gs:32x32", gsPattern(32, 32)},
+    {"gs:16", gsPattern(16, 1)},
+    {"gs:8x2", gsPattern(8, 2)},
+    {"gs:4", gsPattern(4, 1)},
+    {"gs:4x2", gsPattern(4, 2)},
+    {"gs:2", gsPattern(2, 1)},
+    {"gs:64", gsPattern(64, 1)},
+    {"gs:64x4", gsPattern(64, 4)},
+    {"gs:64x64", gsPattern(64, 64)},
+    {"csr", kindPattern(Kind::Csr)},
+    {"2:4", nmPattern(2, 4)},
+    {"3:8", nmPattern(3, 8)},
+    {"block:4x1", blockPattern(4, 1)},
+    {"block:3x5", blockPattern(3, 5)},
+    {"dense", kindPattern(Kind::Dense)},
+    {"channel", kindPattern(Kind::Channel)},
 };
 const FormatCase& format(const char* name) {
   for (const auto& f : kFormats)
@@ -274,7 +248,7 @@ TEST(cuda_channel_no_kept_rows) {
   const Shape s{24, 40};
   const std::vector<float> zeros(std::size_t{s.rows} * s.cols, 0.0f);
   for (DType dtype : {DType::F32, DType::F16}) {
-    const PackedMatrix m = pack(zeros.data(), s.rows, s.cols, make(Kind::Channel), dtype);
+    const PackedMatrix m = pack(zeros.data(), s.rows, s.cols, kindPattern(Kind::Channel), dtype);
     CHECK(m.rowIds.empty());
     DeviceWeights dev;
     for (std::size_t batch : {std::size_t{1}, std::size_t{3}, std::size_t{64}})
@@ -287,7 +261,7 @@ TEST(cuda_channel_no_kept_rows) {
 TEST(cuda_gs_k_tiled_wide) {
   const Shape s{40, 70001};
   for (DType dtype : {DType::F32, DType::F16})
-    for (const Pattern& p : {gs(32, 1), gs(32, 4, true), gs(64, 1), gs(64, 4, true), gs(16, 2)}) {
+    for (const Pattern& p : {gsPattern(32, 1), gsPattern(32, 4, true), gsPattern(64, 1), gsPattern(64, 4, true), gsPattern(16, 2)}) {
       const PackedMatrix m = randomPacked(p, s, dtype);
       CHECK(m.indices.width() == 4);
       DeviceWeights dev;
@@ -302,7 +276,7 @@ TEST(cuda_uint32_indices_csr_block) {
   const struct {
     Pattern p;
     Shape s;
-  } cases[] = {{make(Kind::Csr), {40, 70001}}, {block(4, 1), {40, 70001}}, {block(1, 2), {40, 140001}}};
+  } cases[] = {{kindPattern(Kind::Csr), {40, 70001}}, {blockPattern(4, 1), {40, 70001}}, {blockPattern(1, 2), {40, 140001}}};
   for (DType dtype : {DType::F32, DType::F16})
     for (const auto& c : cases) {
       const PackedMatrix m = randomPacked(c.p, c.s, dtype);
@@ -316,7 +290,7 @@ TEST(cuda_uint32_indices_csr_block) {
 
 // Many groups and batch tiles: each block runs several consecutive groups.
 TEST(cuda_gs_many_groups) {
-  for (const Pattern& p : {gs(32, 1), gs(32, 4, true)}) {
+  for (const Pattern& p : {gsPattern(32, 1), gsPattern(32, 4, true)}) {
     const PackedMatrix m = randomPacked(p, {8192, 256}, DType::F32);
     DeviceWeights dev;
     for (std::size_t batch : {std::size_t{64}, std::size_t{256}})
@@ -419,9 +393,9 @@ TEST(cuda_non_finite_x_matches_cpu) {
 // One DeviceWeights serving two matrices in turn re-uploads; calls from several threads are safe,
 // also on different matrices at once (each GS kernel variant's shared-memory limit is set once).
 TEST(cuda_reupload_and_threads) {
-  const PackedMatrix a = randomPacked(gs(32, 1), {128, 512}, DType::F32);
-  const PackedMatrix b = randomPacked(make(Kind::Csr), {96, 300}, DType::F16);
-  const PackedMatrix wide = randomPacked(gs(32, 1), {64, 30000}, DType::F32);  // large shared-memory tiles
+  const PackedMatrix a = randomPacked(gsPattern(32, 1), {128, 512}, DType::F32);
+  const PackedMatrix b = randomPacked(kindPattern(Kind::Csr), {96, 300}, DType::F16);
+  const PackedMatrix wide = randomPacked(gsPattern(32, 1), {64, 30000}, DType::F32);  // large shared-memory tiles
   DeviceWeights dev;
   checkCall(a, dev, 3, kEpilogues[1], "reupload a");
   checkCall(b, dev, 3, kEpilogues[1], "reupload b");
@@ -464,14 +438,14 @@ TEST(cuda_nonfatal_error_keeps_backend) {
   CHECK_THROWS_CODE(failCudaCallForTesting(kCudaErrorMemoryAllocation), ErrorCode::OOM);
   failCudaCallForTesting(0);  // success: nothing
   CHECK(cudaAvailable());
-  const PackedMatrix m = randomPacked(gs(32, 1), {64, 96}, DType::F32);
+  const PackedMatrix m = randomPacked(gsPattern(32, 1), {64, 96}, DType::F32);
   DeviceWeights dev;
   checkCall(m, dev, 3, kEpilogues[0], "after a non-fatal error");
 }
 
 // A CUDA matmul on a small GS matrix is refused with E_BACKEND (the backend cannot be used).
 void checkCudaMatmulRefused(DeviceWeights& dev) {
-  const PackedMatrix m = randomPacked(gs(32, 1), {32, 64}, DType::F32);
+  const PackedMatrix m = randomPacked(gsPattern(32, 1), {32, 64}, DType::F32);
   std::vector<float> x(64, 1.0f), y(32);
   MatmulArgs a;
   a.x = x.data(), a.batch = 1, a.y = y.data();

@@ -15,6 +15,7 @@
 #include "gsparse/fp16.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
 
 using namespace gsparse;
@@ -23,50 +24,21 @@ namespace {
 
 // ---- patterns and shapes -------------------------------------------------------------------------
 
-Pattern makeDense() { return Pattern{}; }
-Pattern makeCsr() {
-  Pattern p;
-  p.kind = Kind::Csr;
-  return p;
-}
-Pattern makeChannel() {
-  Pattern p;
-  p.kind = Kind::Channel;
-  return p;
-}
-Pattern makeBlock(uint32_t r, uint32_t c) {
-  Pattern p;
-  p.kind = Kind::Block;
-  p.blockRows = r;
-  p.blockCols = c;
-  return p;
-}
-Pattern makeNM(uint32_t n, uint32_t m) {
-  Pattern p;
-  p.kind = Kind::NM;
-  p.n = n;
-  p.m = m;
-  return p;
-}
-Pattern makeGS(uint32_t banks, uint32_t perRow = 1, bool permute = false) {
-  Pattern p;
-  p.kind = Kind::GS;
-  p.banks = banks;
-  p.perRow = perRow;
-  p.permute = permute;
-  return p;
-}
+using gstest::Shape;
+using gstest::blockPattern;
+using gstest::channelPattern;
+using gstest::csrPattern;
+using gstest::densePattern;
+using gstest::gsPattern;
+using gstest::nmPattern;
 
-struct Shape {
-  uint32_t rows, cols;
-};
 const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {33, 70}, {200, 777}, {64, 1025}, {3, 70000}};
 
 std::vector<Pattern> allPatterns() {
-  return {makeDense(),     makeCsr(),         makeChannel(),          makeBlock(4, 1),  makeBlock(1, 8),
-          makeBlock(4, 4), makeBlock(3, 5),   makeNM(2, 4),           makeNM(1, 4),     makeNM(4, 8),
-          makeNM(3, 16),   makeNM(5, 5),      makeGS(16),             makeGS(16, 4),    makeGS(16, 16),
-          makeGS(8),       makeGS(32),        makeGS(16, 1, true),    makeGS(8, 2, true), makeGS(32, 1, true)};
+  return {densePattern(),     csrPattern(),         channelPattern(),          blockPattern(4, 1),  blockPattern(1, 8),
+          blockPattern(4, 4), blockPattern(3, 5),   nmPattern(2, 4),           nmPattern(1, 4),     nmPattern(4, 8),
+          nmPattern(3, 16),   nmPattern(5, 5),      gsPattern(16),             gsPattern(16, 4),    gsPattern(16, 16),
+          gsPattern(8),       gsPattern(32),        gsPattern(16, 1, true),    gsPattern(8, 2, true), gsPattern(32, 1, true)};
 }
 
 std::string label(const Pattern& p, Shape s, DType t) {
@@ -92,24 +64,13 @@ void zeroAtRandom(std::vector<float>& w, double fraction, std::mt19937& gen) {
 
 // Block: whole blocks dropped, then single entries (a stored block may hold zeros).
 void maskBlocks(std::vector<float>& w, Shape s, const Pattern& p, std::mt19937& gen) {
-  std::bernoulli_distribution dropBlock(0.5);
-  for (uint32_t br = 0; br * p.blockRows < s.rows; ++br) {
-    for (uint32_t bc = 0; bc * p.blockCols < s.cols; ++bc) {
-      if (!dropBlock(gen)) continue;
-      for (uint32_t r = br * p.blockRows; r < std::min(s.rows, (br + 1) * p.blockRows); ++r) {
-        for (uint32_t c = bc * p.blockCols; c < std::min(s.cols, (bc + 1) * p.blockCols); ++c) w[size_t(r) * s.cols + c] = 0;
-      }
-    }
-  }
+  gstest::dropBlocks(w, s, p.blockRows, p.blockCols, 0.5, gen);
   zeroAtRandom(w, 0.2, gen);
 }
 
 // Channel: whole rows dropped, then single entries.
 void maskRows(std::vector<float>& w, Shape s, std::mt19937& gen) {
-  std::bernoulli_distribution dropRow(0.4);
-  for (uint32_t r = 0; r < s.rows; ++r) {
-    if (dropRow(gen)) std::fill(w.begin() + size_t(r) * s.cols, w.begin() + size_t(r + 1) * s.cols, 0.0f);
-  }
+  gstest::dropBlocks(w, s, 1, s.cols, 0.4, gen);
   zeroAtRandom(w, 0.2, gen);
 }
 
@@ -367,13 +328,13 @@ TEST(every_format_round_trips_on_every_shape) {
 }
 
 TEST(wide_matrices_use_32_bit_indices) {
-  std::vector<float> w = matrixWithPattern(makeCsr(), {3, 70000}, 7);
-  PackedMatrix csr = pack(w.data(), 3, 70000, makeCsr(), DType::F32);
+  std::vector<float> w = matrixWithPattern(csrPattern(), {3, 70000}, 7);
+  PackedMatrix csr = pack(w.data(), 3, 70000, csrPattern(), DType::F32);
   CHECK(csr.indices.width() == 4);
-  CHECK(pack(w.data(), 3, 65536, makeCsr(), DType::F32).indices.width() == 2);
-  PackedMatrix gs = pack(matrixWithPattern(makeGS(16), {3, 70000}, 8).data(), 3, 70000, makeGS(16), DType::F16);
+  CHECK(pack(w.data(), 3, 65536, csrPattern(), DType::F32).indices.width() == 2);
+  PackedMatrix gs = pack(matrixWithPattern(gsPattern(16), {3, 70000}, 8).data(), 3, 70000, gsPattern(16), DType::F16);
   CHECK(gs.indices.width() == 4);
-  PackedMatrix block = pack(w.data(), 3, 70000, makeBlock(1, 2), DType::F32);
+  PackedMatrix block = pack(w.data(), 3, 70000, blockPattern(1, 2), DType::F32);
   CHECK(block.indices.width() == 2);  // 35000 block columns
 }
 
@@ -395,7 +356,7 @@ TEST(all_zero_matrix_packs_empty) {
 TEST(nm_fills_missing_slots_with_increasing_offsets) {
   // Row of 10 columns as 2:4: groups [0..3], [4..7], [8..9]. Group 0 holds one nonzero at offset 2.
   std::vector<float> w = {0, 0, 3, 0, 1, 0, 0, 2, 0, 5};
-  PackedMatrix m = pack(w.data(), 1, 10, makeNM(2, 4), DType::F32);
+  PackedMatrix m = pack(w.data(), 1, 10, nmPattern(2, 4), DType::F32);
   CHECK(m.values.size() == 6);
   std::vector<uint32_t> offsets;
   for (size_t i = 0; i < 6; ++i) offsets.push_back(m.indices.get(i));
@@ -403,7 +364,7 @@ TEST(nm_fills_missing_slots_with_increasing_offsets) {
   CHECK(m.values.get(1) == 3 && m.values.get(2) == 1 && m.values.get(3) == 2 && m.values.get(5) == 5);
   // A partial group narrower than n: 3:4 on 5 columns -> last group has width 1.
   std::vector<float> v = {1, 0, 2, 3, 4};
-  PackedMatrix narrow = pack(v.data(), 1, 5, makeNM(3, 4), DType::F32);
+  PackedMatrix narrow = pack(v.data(), 1, 5, nmPattern(3, 4), DType::F32);
   CHECK(narrow.indices.get(3) == 0 && narrow.values.get(3) == 4);
   CHECK(narrow.indices.get(4) == 0 && narrow.values.get(4) == 0);
   CHECK(narrow.indices.get(5) == 0 && narrow.values.get(5) == 0);
@@ -413,10 +374,10 @@ TEST(nm_fills_missing_slots_with_increasing_offsets) {
 TEST(nm_with_too_many_nonzeros_is_a_range_error) {
   std::vector<float> w(4 * 16, 0.0f);
   w[3 * 16 + 8] = w[3 * 16 + 9] = w[3 * 16 + 11] = 1.0f;
-  CHECK_THROWS_CODE(pack(w.data(), 4, 16, makeNM(2, 4), DType::F32), ErrorCode::Range);
-  std::string msg = errorText([&] { pack(w.data(), 4, 16, makeNM(2, 4), DType::F32); });
+  CHECK_THROWS_CODE(pack(w.data(), 4, 16, nmPattern(2, 4), DType::F32), ErrorCode::Range);
+  std::string msg = errorText([&] { pack(w.data(), 4, 16, nmPattern(2, 4), DType::F32); });
   CHECK_MSG(msg == "pattern 2:4: row 3, columns 8..11 hold 3 nonzeros, expected at most 2", msg);
-  CHECK(validates(pack(w.data(), 4, 16, makeNM(3, 4), DType::F32)));
+  CHECK(validates(pack(w.data(), 4, 16, nmPattern(3, 4), DType::F32)));
 }
 
 // ---- input checks --------------------------------------------------------------------------------
@@ -433,17 +394,17 @@ TEST(non_finite_and_bad_arguments_are_range_errors) {
   }
   std::vector<float> w(4, 0.0f);
   w[2] = std::numeric_limits<float>::quiet_NaN();
-  std::string msg = errorText([&] { pack(w.data(), 2, 2, makeCsr(), DType::F32); });
+  std::string msg = errorText([&] { pack(w.data(), 2, 2, csrPattern(), DType::F32); });
   CHECK_MSG(msg == "w[2]: expected a finite value, got NaN", msg);
   w[2] = 1e6f;  // finite in f32, overflows f16
-  CHECK(validates(pack(w.data(), 2, 2, makeCsr(), DType::F32)));
-  CHECK_THROWS_CODE(pack(w.data(), 2, 2, makeCsr(), DType::F16), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 0, 2, makeCsr(), DType::F32), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 2, 0, makeCsr(), DType::F32), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 2, 2, makeGS(12), DType::F32), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 2, 2, makeGS(16, 3), DType::F32), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 2, 2, makeNM(5, 4), DType::F32), ErrorCode::Range);
-  CHECK_THROWS_CODE(pack(w.data(), 2, 2, makeBlock(0, 4), DType::F32), ErrorCode::Range);
+  CHECK(validates(pack(w.data(), 2, 2, csrPattern(), DType::F32)));
+  CHECK_THROWS_CODE(pack(w.data(), 2, 2, csrPattern(), DType::F16), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 0, 2, csrPattern(), DType::F32), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 2, 0, csrPattern(), DType::F32), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 2, 2, gsPattern(12), DType::F32), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 2, 2, gsPattern(16, 3), DType::F32), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 2, 2, nmPattern(5, 4), DType::F32), ErrorCode::Range);
+  CHECK_THROWS_CODE(pack(w.data(), 2, 2, blockPattern(0, 4), DType::F32), ErrorCode::Range);
 }
 
 // ---- GS ------------------------------------------------------------------------------------------
@@ -498,27 +459,27 @@ TEST(gs_unbalanced_matrix_is_a_range_error) {
   const Shape s{64, 256};
   // Plain i.i.d. 50% random rows are nearly balanced: they pack with a few percent of padding.
   std::vector<float> iid = unstructured(s, 42, 0.5, 0.5);
-  CHECK(gsAcceptable(iid, s, makeGS(16)));
-  checkRoundTrip(iid, s, makeGS(16), DType::F32, "iid 50%");
+  CHECK(gsAcceptable(iid, s, gsPattern(16)));
+  checkRoundTrip(iid, s, gsPattern(16), DType::F32, "iid 50%");
   // Rows of very different counts (5%..40%) would need mostly padding: not the GS pattern.
   std::vector<float> uneven = unstructured(s, 43, 0.05, 0.4);
-  CHECK(!gsAcceptable(uneven, s, makeGS(16)));
-  std::string msg = errorText([&] { pack(uneven.data(), s.rows, s.cols, makeGS(16), DType::F32); });
+  CHECK(!gsAcceptable(uneven, s, gsPattern(16)));
+  std::string msg = errorText([&] { pack(uneven.data(), s.rows, s.cols, gsPattern(16), DType::F32); });
   CHECK_MSG(msg.find("pattern gs:16: the matrix does not have the pattern: packing its ") == 0, msg);
   // One hot input bank in an otherwise sparse group forces packs that are almost all padding.
   std::vector<float> hot(size_t(s.rows) * s.cols, 0.0f);
   for (uint32_t r = 0; r < s.rows; ++r) {
     for (uint32_t c = 5; c < s.cols; c += 16) hot[size_t(r) * s.cols + c] = 1.0f;
   }
-  CHECK(!gsAcceptable(hot, s, makeGS(16)));
-  CHECK_THROWS_CODE(pack(hot.data(), s.rows, s.cols, makeGS(16), DType::F32), ErrorCode::Range);
+  CHECK(!gsAcceptable(hot, s, gsPattern(16)));
+  CHECK_THROWS_CODE(pack(hot.data(), s.rows, s.cols, gsPattern(16), DType::F32), ErrorCode::Range);
 }
 
 TEST(gs_packs_exactly_when_padding_is_within_the_limit) {
   // Both directions of the acceptance rule on many random matrices with rows of varied counts.
   int packed = 0, refused = 0;
   for (uint32_t seed = 0; seed < 60; ++seed) {
-    const Pattern p = seed % 3 == 0 ? makeGS(16) : seed % 3 == 1 ? makeGS(16, 4) : makeGS(8, 2);
+    const Pattern p = seed % 3 == 0 ? gsPattern(16) : seed % 3 == 1 ? gsPattern(16, 4) : gsPattern(8, 2);
     const Shape s{37, 96 + seed};
     const double spread = 0.05 + 0.6 * (seed % 10) / 10.0;  // from balanced to very uneven rows
     std::vector<float> w = unstructured(s, 100 + seed, 0.7 - spread, 0.7);
@@ -538,7 +499,7 @@ TEST(gs_packs_exactly_when_padding_is_within_the_limit) {
 }
 
 TEST(gs_dense_matrix_has_no_padding) {
-  for (const Pattern& p : {makeGS(16), makeGS(16, 4), makeGS(16, 16), makeGS(8), makeGS(32, 2, true)}) {
+  for (const Pattern& p : {gsPattern(16), gsPattern(16, 4), gsPattern(16, 16), gsPattern(8), gsPattern(32, 2, true)}) {
     const Shape s{64, 96};
     std::vector<float> w = nonzeroWeights(size_t(s.rows) * s.cols, 5);
     PackedMatrix m = pack(w.data(), s.rows, s.cols, p, DType::F32);
@@ -548,7 +509,7 @@ TEST(gs_dense_matrix_has_no_padding) {
 }
 
 TEST(gs_partial_last_group) {
-  for (const Pattern& p : {makeGS(16), makeGS(16, 1, true), makeGS(32, 4), makeGS(16, 2, true)}) {
+  for (const Pattern& p : {gsPattern(16), gsPattern(16, 1, true), gsPattern(32, 4), gsPattern(16, 2, true)}) {
     const Shape s{37, 128};
     std::vector<float> w = matrixWithPattern(p, s, 11);
     checkRoundTrip(w, s, p, DType::F32, patternToString(p));
@@ -569,14 +530,14 @@ TEST(gs_permute_groups_rows_by_count) {
   for (uint32_t r = 0; r < s.rows; ++r) {
     for (uint32_t k = 0; k < (r % 4) * 8; ++k) w[size_t(r) * s.cols + (r + k * 3) % s.cols] = 1.0f + k;
   }
-  PackedMatrix m = pack(w.data(), s.rows, s.cols, makeGS(16, 1, true), DType::F32);
+  PackedMatrix m = pack(w.data(), s.rows, s.cols, gsPattern(16, 1, true), DType::F32);
   // Descending count, ties by row index: rows 3, 7, 11, ... first.
   for (uint32_t i = 0; i < s.rows; ++i) CHECK(m.rowIds[i] == 4 * (i % 16) + 3 - i / 16);
-  checkRoundTrip(w, s, makeGS(16, 1, true), DType::F16, "gs:16:permute by count");
+  checkRoundTrip(w, s, gsPattern(16, 1, true), DType::F16, "gs:16:permute by count");
 }
 
 TEST(gs_fewer_columns_than_banks) {
-  for (const Pattern& p : {makeGS(16), makeGS(32, 4), makeGS(16, 1, true)}) {
+  for (const Pattern& p : {gsPattern(16), gsPattern(32, 4), gsPattern(16, 1, true)}) {
     const Shape s{21, 7};
     std::vector<float> w = unstructured(s, 3, 0.2, 1.0);
     checkRoundTrip(w, s, p, DType::F32, patternToString(p) + " narrow");
@@ -586,14 +547,14 @@ TEST(gs_fewer_columns_than_banks) {
 TEST(gs_pack_prefix_is_a_sparser_level) {
   // Packs are ordered by L1 norm: the first pack of each group carries the largest norm.
   const Shape s{64, 512};
-  std::vector<float> w = matrixWithPattern(makeGS(16), s, 21);
-  PackedMatrix m = pack(w.data(), s.rows, s.cols, makeGS(16), DType::F32);
+  std::vector<float> w = matrixWithPattern(gsPattern(16), s, 21);
+  PackedMatrix m = pack(w.data(), s.rows, s.cols, gsPattern(16), DType::F32);
   checkGsInvariants(m, "gs:16 prefix");
 }
 
 TEST(gs_pack_4096_square_half_dense) {
   const Shape s{4096, 4096};
-  const Pattern p = makeGS(16);
+  const Pattern p = gsPattern(16);
   std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, 3), w(values.size(), 0.0f);
   std::mt19937 gen(3);
   for (uint32_t g0 = 0; g0 < s.rows; g0 += 16) {
@@ -694,7 +655,7 @@ uint32_t segmentWithTwo(const PackedMatrix& m) {
 }
 
 TEST(validate_catches_csr_corruptions) {
-  PackedMatrix m = packed(makeCsr(), {33, 70});
+  PackedMatrix m = packed(csrPattern(), {33, 70});
   expectCorrupt(m, "ptr[0]", [](PackedMatrix& b) { b.ptr[0] = 1; });
   expectCorrupt(m, "ptr decreasing", [](PackedMatrix& b) { std::swap(b.ptr[5], b.ptr[6]); b.ptr[5] += 1; });
   expectCorrupt(m, "ptr last", [](PackedMatrix& b) { b.ptr.back() -= 1; });
@@ -706,7 +667,7 @@ TEST(validate_catches_csr_corruptions) {
 }
 
 TEST(validate_catches_block_corruptions) {
-  PackedMatrix m = packed(makeBlock(4, 4), {33, 70});  // edge blocks in both directions
+  PackedMatrix m = packed(blockPattern(4, 4), {33, 70});  // edge blocks in both directions
   expectCorrupt(m, "block column out of range", [](PackedMatrix& b) { b.indices.set(0, 18); });
   const uint32_t br = segmentWithTwo(m);
   expectCorrupt(m, "block columns not increasing",
@@ -720,11 +681,11 @@ TEST(validate_catches_block_corruptions) {
 }
 
 TEST(validate_catches_nm_corruptions) {
-  PackedMatrix m = packed(makeNM(2, 4), {7, 10});  // last group of width 2
+  PackedMatrix m = packed(nmPattern(2, 4), {7, 10});  // last group of width 2
   expectCorrupt(m, "offset out of range", [](PackedMatrix& b) { b.indices.set(1, 4); });
   expectCorrupt(m, "offsets not increasing", [](PackedMatrix& b) { b.indices.set(1, b.indices.get(0)); });
   expectCorrupt(m, "partial group offset", [](PackedMatrix& b) { b.indices.set(5, 2); });
-  PackedMatrix narrow = packed(makeNM(3, 4), {2, 5});  // last group of width 1 < n
+  PackedMatrix narrow = packed(nmPattern(3, 4), {2, 5});  // last group of width 1 < n
   expectCorrupt(narrow, "padding slot value", [](PackedMatrix& b) { b.values.set(4, 1.0f); });
   expectCorrupt(narrow, "padding slot offset", [](PackedMatrix& b) { b.indices.set(5, 0 + 1); });
 }
@@ -732,8 +693,8 @@ TEST(validate_catches_nm_corruptions) {
 TEST(validate_catches_gs_corruptions) {
   // A dense matrix: every group has 128 packs; group 2 (rows 32..36) has virtual rows.
   std::vector<float> w = nonzeroWeights(37 * 128, 4);
-  PackedMatrix m = pack(w.data(), 37, 128, makeGS(16), DType::F32);
-  PackedMatrix pm = pack(w.data(), 37, 128, makeGS(16, 1, true), DType::F32);
+  PackedMatrix m = pack(w.data(), 37, 128, gsPattern(16), DType::F32);
+  PackedMatrix pm = pack(w.data(), 37, 128, gsPattern(16, 1, true), DType::F32);
   expectCorrupt(m, "bank clash", [](PackedMatrix& b) { b.indices.set(1, (b.indices.get(0) + 16) % 128); });
   expectCorrupt(m, "column out of range", [](PackedMatrix& b) { b.indices.set(3, 128 + b.indices.get(3) % 16); });
   expectCorrupt(m, "ptr not monotone", [](PackedMatrix& b) { b.ptr[1] = b.ptr[2] + 1; });
@@ -761,12 +722,12 @@ TEST(validate_catches_gs_corruptions) {
 }
 
 TEST(validate_catches_channel_and_dense_corruptions) {
-  PackedMatrix c = packed(makeChannel(), {33, 70});
+  PackedMatrix c = packed(channelPattern(), {33, 70});
   CHECK(c.rowIds.size() >= 2);
   expectCorrupt(c, "rowIds not ascending", [](PackedMatrix& b) { std::swap(b.rowIds[0], b.rowIds[1]); });
   expectCorrupt(c, "rowIds out of range", [](PackedMatrix& b) { b.rowIds.back() = 33; });
   expectCorrupt(c, "indices present", [](PackedMatrix& b) { b.indices = IndexArray(4, 1); });
-  PackedMatrix d = packed(makeDense(), {7, 5});
+  PackedMatrix d = packed(densePattern(), {7, 5});
   expectCorrupt(d, "dense cols", [](PackedMatrix& b) { b.cols = 6; });
   expectCorrupt(d, "dense indices", [](PackedMatrix& b) { b.indices = IndexArray(2, 0); });
 }

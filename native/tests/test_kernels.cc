@@ -1,4 +1,8 @@
-// matmulCpu against a float64 reference, for every format x dtype x shape x batch x epilogue x ISA.
+// Every row of the CPU kernel table (core/cpu/kernel_table.h) against a float64 reference, called
+// directly on edge shapes (partial groups / blocks, odd sizes, batch 1 / 2 / 3 / 33 / 64 within
+// the row's range, every epilogue); one "PASS <kernel name>" line per row. Then the selection:
+// every row is what matmulCpu dispatches for some case, and the formats through matmulCpu at
+// larger batches, thread counts, Inf / NaN in x.
 //
 // The reference multiplies toDense() of the packed matrix (so fp16 rounding is in the reference)
 // by X in double precision. Error criterion, per output y[b][r]:
@@ -7,10 +11,13 @@
 // when the sum cancels). Y is poisoned with NaN first, so any output the kernel misses fails.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,50 +26,22 @@
 #include "gsparse/prune.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/thread_pool.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
+#include "../core/cpu/kernel_table.h"
 
 using namespace gsparse;
 
 namespace {
 
-struct Shape {
-  uint32_t rows, cols;
-};
-const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}};
-const std::size_t kBatches[] = {1, 2, 3, 33};  // 2: GS small-batch gather kernel; 3+: X^T tiles
+using gstest::Shape;
+// 1x1 / 7x5: partial everything; 200x777: two row-blocked chunks, several column blocks with a
+// remainder; 5x66000: 4-byte indices.
+const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 70}, {200, 777}, {64, 1025}, {5, 66000}};
+const std::size_t kBatches[] = {1, 2, 3, 33, 64};  // 33: a partial batch tile; 64: a group of 4 tiles
 
-struct EpilogueCase {
-  const char* name;
-  bool bias;
-  Activation act;
-};
-const EpilogueCase kEpilogues[] = {
-    {"none", false, Activation::None}, {"bias+relu", true, Activation::Relu}, {"bias+gelu", true, Activation::Gelu}};
-
-Pattern makePattern(Kind kind) {
-  Pattern p;
-  p.kind = kind;
-  return p;
-}
-Pattern blockPattern(uint32_t r, uint32_t c) {
-  Pattern p = makePattern(Kind::Block);
-  p.blockRows = r;
-  p.blockCols = c;
-  return p;
-}
-Pattern nmPattern(uint32_t n, uint32_t m) {
-  Pattern p = makePattern(Kind::NM);
-  p.n = n;
-  p.m = m;
-  return p;
-}
-Pattern gsPattern(uint32_t banks, uint32_t perRow, bool permute) {
-  Pattern p = makePattern(Kind::GS);
-  p.banks = banks;
-  p.perRow = perRow;
-  p.permute = permute;
-  return p;
-}
+using gstest::activate;
+using gstest::kEpilogues;
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> isas{Isa::Scalar};
@@ -91,13 +70,7 @@ std::vector<float> denseNoZeros(const Shape& s, uint32_t seed) {
 std::vector<float> maskBlocks(const Shape& s, uint32_t br, uint32_t bc, double keep, uint32_t seed) {
   std::vector<float> w = denseNoZeros(s, seed);
   std::mt19937 gen(seed ^ 0x9e3779b9u);
-  std::bernoulli_distribution coin(keep);
-  for (uint32_t r0 = 0; r0 < s.rows; r0 += br)
-    for (uint32_t c0 = 0; c0 < s.cols; c0 += bc) {
-      if (coin(gen)) continue;
-      for (uint32_t r = r0; r < std::min(s.rows, r0 + br); ++r)
-        for (uint32_t c = c0; c < std::min(s.cols, c0 + bc); ++c) w[std::size_t{r} * s.cols + c] = 0.0f;
-    }
+  gstest::dropBlocks(w, s, br, bc, 1.0 - keep, gen);
   return w;
 }
 
@@ -105,14 +78,7 @@ std::vector<float> maskBlocks(const Shape& s, uint32_t br, uint32_t bc, double k
 std::vector<float> maskNM(const Shape& s, uint32_t n, uint32_t m, uint32_t seed) {
   std::vector<float> w = denseNoZeros(s, seed);
   std::mt19937 gen(seed + 7);
-  std::vector<uint32_t> order(m);
-  for (uint32_t r = 0; r < s.rows; ++r)
-    for (uint32_t c0 = 0; c0 < s.cols; c0 += m) {
-      const uint32_t width = std::min(m, s.cols - c0);
-      std::iota(order.begin(), order.begin() + width, 0u);
-      std::shuffle(order.begin(), order.begin() + width, gen);
-      for (uint32_t k = n; k < width; ++k) w[std::size_t{r} * s.cols + c0 + order[k]] = 0.0f;
-    }
+  gstest::keepRandomNM(w, s, n, m, gen);
   return w;
 }
 
@@ -188,18 +154,18 @@ std::vector<std::vector<float>> channelMatrices(const Pattern&, const Shape& s, 
 }
 
 const FormatCase kFormats[] = {
-    {"dense", makePattern(Kind::Dense), denseMatrices},
-    {"csr", makePattern(Kind::Csr), csrMatrices},
-    {"block:4x1", blockPattern(4, 1), blockMatrices},
-    {"block:3x5", blockPattern(3, 5), blockMatrices},
-    {"2:4", nmPattern(2, 4), nmMatrices},
-    {"3:8", nmPattern(3, 8), nmMatrices},
-    {"gs:16", gsPattern(16, 1, false), gsMatrices},
-    {"gs:8", gsPattern(8, 1, false), gsMatrices},
-    {"gs:16x4", gsPattern(16, 4, false), gsMatrices},
-    {"gs:32x32", gsPattern(32, 32, false), gsMatrices},
-    {"gs:16:permute", gsPattern(16, 1, true), gsMatrices},
-    {"channel", makePattern(Kind::Channel), channelMatrices},
+    {"dense", gstest::densePattern(), denseMatrices},
+    {"csr", gstest::csrPattern(), csrMatrices},
+    {"block:4x1", gstest::blockPattern(4, 1), blockMatrices},
+    {"block:3x5", gstest::blockPattern(3, 5), blockMatrices},
+    {"2:4", gstest::nmPattern(2, 4), nmMatrices},
+    {"3:8", gstest::nmPattern(3, 8), nmMatrices},
+    {"gs:16", gstest::gsPattern(16, 1, false), gsMatrices},
+    {"gs:8", gstest::gsPattern(8, 1, false), gsMatrices},
+    {"gs:16x4", gstest::gsPattern(16, 4, false), gsMatrices},
+    {"gs:32x32", gstest::gsPattern(32, 32, false), gsMatrices},
+    {"gs:16:permute", gstest::gsPattern(16, 1, true), gsMatrices},
+    {"channel", gstest::channelPattern(), channelMatrices},
 };
 
 // ---- reference and comparison -------------------------------------------------------------------
@@ -224,91 +190,152 @@ Reference reference(const std::vector<float>& w, const Shape& s, const std::vect
   return ref;
 }
 
-double activate(double v, Activation a) {
-  if (a == Activation::Relu) return v > 0 ? v : 0;
-  if (a == Activation::Gelu) return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
-  return v;
-}
-
 constexpr double kTol = 1e-5;
 
-// Runs one (matrix, batch) through every epilogue and ISA; returns the number of bad outputs.
-int checkMatmul(const PackedMatrix& pm, const std::vector<float>& dense, const Shape& s, std::size_t batch,
-                uint32_t seed, const std::string& label) {
+// Runs one (matrix, batch) through every epilogue with run(args); returns the number of bad outputs.
+int checkOutputs(const std::vector<float>& dense, const Shape& s, std::size_t batch, uint32_t seed,
+                 const std::string& label, const std::function<void(const MatmulArgs&)>& run) {
   const std::vector<float> x = gstest::randomMatrix(batch * s.cols, seed);
   const std::vector<float> bias = gstest::randomMatrix(s.rows, seed + 1);
   const Reference ref = reference(dense, s, x, batch);
   std::vector<float> y(batch * s.rows);
   int bad = 0;
-  for (const auto& ep : kEpilogues)
-    for (Isa isa : supportedIsas()) {
-      setIsaOverrideForTesting(isa);
-      std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
-      MatmulArgs args;
-      args.x = x.data();
-      args.batch = batch;
-      args.y = y.data();
-      args.bias = ep.bias ? bias.data() : nullptr;
-      args.activation = ep.act;
-      matmulCpu(pm, args);
-      for (std::size_t i = 0; i < y.size(); ++i) {
-        const std::size_t r = i % s.rows;
-        const double b = ep.bias ? bias[r] : 0.0;
-        const double want = activate(ref.sum[i] + b, ep.act);
-        const double tol = kTol * std::max(1.0, ref.scale[i] + std::fabs(b));
-        if (!(std::fabs(y[i] - want) <= tol)) {
-          if (++bad <= 3)
-            gstest::report(__FILE__, __LINE__,
-                           label + " batch " + std::to_string(batch) + " " + ep.name + " isa " + isaName(isa) +
-                               ": y[" + std::to_string(i / s.rows) + "][" + std::to_string(r) + "] = " +
-                               std::to_string(y[i]) + ", want " + std::to_string(want));
-        }
+  for (const auto& ep : kEpilogues) {
+    std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
+    MatmulArgs args;
+    args.x = x.data();
+    args.batch = batch;
+    args.y = y.data();
+    args.bias = ep.bias ? bias.data() : nullptr;
+    args.activation = ep.act;
+    run(args);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      const std::size_t r = i % s.rows;
+      const double b = ep.bias ? bias[r] : 0.0;
+      const double want = activate(ref.sum[i] + b, ep.act);
+      const double tol = kTol * std::max(1.0, ref.scale[i] + std::fabs(b));
+      if (!(std::fabs(y[i] - want) <= tol)) {
+        if (++bad <= 3)
+          gstest::report(__FILE__, __LINE__,
+                         label + " batch " + std::to_string(batch) + " " + ep.name + ": y[" +
+                             std::to_string(i / s.rows) + "][" + std::to_string(r) + "] = " + std::to_string(y[i]) +
+                             ", want " + std::to_string(want));
       }
     }
+  }
+  return bad;
+}
+
+// matmulCpu on every ISA this CPU has (whichever row each selects).
+int checkMatmul(const PackedMatrix& pm, const std::vector<float>& dense, const Shape& s, std::size_t batch,
+                uint32_t seed, const std::string& label) {
+  int bad = 0;
+  for (Isa isa : supportedIsas()) {
+    setIsaOverrideForTesting(isa);
+    bad += checkOutputs(dense, s, batch, seed, label + " isa " + isaName(isa),
+                        [&](const MatmulArgs& args) { matmulCpu(pm, args); });
+  }
   setIsaOverrideForTesting(detectedIsa());
   return bad;
 }
 
-void runFormat(const FormatCase& f) {
+// Calls f(format, shape, variant index, packed matrix, its dense form, label) for every matrix of
+// every format of `kind` (all kinds when null) in dtype.
+void forEachMatrix(const Kind* kind, DType dtype,
+                   const std::function<void(const FormatCase&, const Shape&, const PackedMatrix&,
+                                            const std::vector<float>&, const std::string&)>& f) {
   uint32_t seed = 1;
-  int run = 0;
-  for (DType dtype : {DType::F32, DType::F16})
+  for (const FormatCase& fc : kFormats) {
+    if (kind && fc.pattern.kind != *kind) continue;
     for (const Shape& s : kShapes) {
-      const auto variants = f.matrices(f.pattern, s, seed++);
+      const auto variants = fc.matrices(fc.pattern, s, seed++);
       for (std::size_t v = 0; v < variants.size(); ++v) {
         if (variants[v].empty()) continue;
-        const std::string label = std::string(f.name) + (dtype == DType::F16 ? " f16 " : " f32 ") +
+        const std::string label = std::string(fc.name) + (dtype == DType::F16 ? " f16 " : " f32 ") +
                                   std::to_string(s.rows) + "x" + std::to_string(s.cols) + " variant " +
                                   std::to_string(v);
         PackedMatrix pm;
         try {
-          pm = pack(variants[v].data(), s.rows, s.cols, f.pattern, dtype);
+          pm = pack(variants[v].data(), s.rows, s.cols, fc.pattern, dtype);
         } catch (const Error& e) {
           // Every matrix here has its pattern: a refusal is a bug (of pack() or of this test).
           CHECK_MSG(false, label + ": pack threw " + e.what());
           continue;
         }
         validate(pm);
-        if (f.pattern.permute && v == 1 && s.rows >= 64)  // the structured variant really permutes
+        if (fc.pattern.permute && v == 1 && s.rows >= 64)  // the structured variant really permutes
           CHECK_MSG(pm.rowIds.size() > 0 && pm.rowIds[0] != 0, label + ": expected a non-identity permutation");
         std::vector<float> dense(std::size_t{s.rows} * s.cols);
         toDense(pm, dense.data());
-        for (std::size_t batch : kBatches) {
-          ++run;
-          CHECK_MSG(checkMatmul(pm, dense, s, batch, seed++, label) == 0, label);
-        }
+        f(fc, s, pm, dense, label);
       }
     }
-  CHECK(run > 0);
+  }
+}
+
+// One kernel-table row, called directly on every test matrix and batch it accepts.
+void runRow(const cpu::KernelRow& row) {
+  if (static_cast<int>(row.isa) > static_cast<int>(detectedIsa())) {
+    std::printf("SKIP %s (no %s on this CPU)\n", row.name, isaName(row.isa));
+    return;
+  }
+  const int failuresBefore = gstest::failures();
+  int cases = 0;
+  unsigned widths = 0;  // index widths exercised (mask as in the row)
+  uint32_t seed = 1000;
+  forEachMatrix(&row.kind, row.dtype,
+                [&](const FormatCase&, const Shape& s, const PackedMatrix& pm, const std::vector<float>& dense,
+                    const std::string& label) {
+                  for (std::size_t batch : kBatches) {
+                    if (!cpu::kernelAccepts(row, pm, batch)) continue;
+                    ++cases;
+                    widths |= pm.indices.width();
+                    CHECK_MSG(checkOutputs(dense, s, batch, seed++, std::string(row.name) + " " + label,
+                                           [&](const MatmulArgs& args) { row.run(pm, args); }) == 0,
+                              label);
+                  }
+                });
+  CHECK_MSG(cases > 0, std::string(row.name) + ": no test matrix exercises this row");
+  if (row.indexWidths != cpu::kAnyIndex)  // a row restricted to some widths is tested at each of them
+    CHECK_MSG(widths == row.indexWidths, std::string(row.name) + ": index widths tested " + std::to_string(widths) +
+                                             " of " + std::to_string(row.indexWidths));
+  if (gstest::failures() == failuresBefore) std::printf("PASS %s (%d cases)\n", row.name, cases);
 }
 
 const bool kRegistered = [] {
-  for (const auto& f : kFormats)
-    gstest::registry().push_back({f.name, [&f] { runFormat(f); }});
+  for (const cpu::KernelRow& row : cpu::kernelTable())
+    gstest::registry().push_back({row.name, [&row] { runRow(row); }});
   return true;
 }();
 
 }  // namespace
+
+// Selection: matmulCpu finds a row that accepts every test case on every ISA, and every row of an
+// ISA this CPU has is the one selected for some case (a row nothing dispatches would be untested
+// code in production).
+TEST(every_row_is_dispatched) {
+  std::set<std::string> selected;
+  for (DType dtype : {DType::F32, DType::F16})
+    forEachMatrix(nullptr, dtype,
+                  [&](const FormatCase&, const Shape&, const PackedMatrix& pm, const std::vector<float>&,
+                      const std::string& label) {
+                    for (Isa isa : supportedIsas())
+                      for (std::size_t batch : kBatches) {
+                        const cpu::KernelRow* row = cpu::selectKernel(pm, batch, isa);
+                        CHECK_MSG(row != nullptr, label + " isa " + isaName(isa) + ": no row");
+                        if (!row) continue;
+                        CHECK_MSG(cpu::kernelAccepts(*row, pm, batch), label + ": selected " + row->name);
+                        CHECK_MSG(row->isa == isa || row->isa == Isa::Scalar, label + ": selected " + row->name);
+                        selected.insert(row->name);
+                      }
+                  });
+  std::set<std::string> names;
+  for (const cpu::KernelRow& row : cpu::kernelTable()) {
+    CHECK_MSG(names.insert(row.name).second, std::string("duplicate kernel name ") + row.name);
+    if (static_cast<int>(row.isa) <= static_cast<int>(detectedIsa()))
+      CHECK_MSG(selected.count(row.name) == 1, std::string(row.name) + ": never selected");
+  }
+}
 
 // Batches above one pass of transposed tiles (256 rows) and thread counts that split the work.
 TEST(large_batch_and_thread_counts) {

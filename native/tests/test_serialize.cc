@@ -10,26 +10,18 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
 #include "gsparse/serialize.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
 
 using namespace gsparse;
 
 namespace {
 
-Pattern makePattern(Kind kind, uint32_t a = 0, uint32_t b = 0, bool permute = false) {
-  Pattern p;
-  p.kind = kind;
-  if (kind == Kind::Block) p.blockRows = a, p.blockCols = b;
-  if (kind == Kind::NM) p.n = a, p.m = b;
-  if (kind == Kind::GS) p.banks = a, p.perRow = b, p.permute = permute;
-  return p;
-}
-
 std::vector<Pattern> allPatterns() {
-  return {makePattern(Kind::Dense),         makePattern(Kind::Csr),           makePattern(Kind::Channel),
-          makePattern(Kind::Block, 4, 1),   makePattern(Kind::Block, 3, 5),   makePattern(Kind::NM, 2, 4),
-          makePattern(Kind::NM, 3, 16),     makePattern(Kind::GS, 16, 1),     makePattern(Kind::GS, 16, 4),
-          makePattern(Kind::GS, 8, 1, true), makePattern(Kind::GS, 32, 2, true)};
+  using namespace gstest;
+  return {densePattern(),     csrPattern(),        channelPattern(),     blockPattern(4, 1),
+          blockPattern(3, 5), nmPattern(2, 4),     nmPattern(3, 16),     gsPattern(16, 1),
+          gsPattern(16, 4),   gsPattern(8, 1, true), gsPattern(32, 2, true)};
 }
 
 // A matrix that has pattern p: random zeros (csr, block, channel, dense), the first n nonzeros of
@@ -137,7 +129,7 @@ TEST(every_format_round_trips_bit_exactly) {
 }
 
 TEST(truncation_at_every_length_is_corrupt) {
-  for (const Pattern& p : {makePattern(Kind::Csr), makePattern(Kind::GS, 8, 2, true), makePattern(Kind::NM, 2, 4)}) {
+  for (const Pattern& p : {gstest::csrPattern(), gstest::gsPattern(8, 2, true), gstest::nmPattern(2, 4)}) {
     std::vector<uint8_t> bytes = serialize(packFor(p, 9, 20, DType::F16));
     for (std::size_t len = 0; len < bytes.size(); ++len) {
       CHECK_THROWS_CODE(deserialize(bytes.data(), len), ErrorCode::Corrupt);
@@ -163,7 +155,7 @@ TEST(flipping_any_byte_is_corrupt_or_version) {
 }
 
 TEST(bad_magic_and_foreign_bytes_are_corrupt) {
-  std::vector<uint8_t> bytes = serialize(packFor(makePattern(Kind::Csr), 4, 4, DType::F32));
+  std::vector<uint8_t> bytes = serialize(packFor(gstest::csrPattern(), 4, 4, DType::F32));
   bytes[0] = 'X';
   resealCrc(bytes);
   try {
@@ -183,7 +175,7 @@ TEST(bad_magic_and_foreign_bytes_are_corrupt) {
 }
 
 TEST(newer_version_with_valid_crc_is_version) {
-  std::vector<uint8_t> bytes = serialize(packFor(makePattern(Kind::GS, 16, 1), 20, 48, DType::F16));
+  std::vector<uint8_t> bytes = serialize(packFor(gstest::gsPattern(16, 1), 20, 48, DType::F16));
   putLE(bytes, kVersionAt, 2, 2);
   resealCrc(bytes);
   CHECK_THROWS_CODE(deserialize(bytes.data(), bytes.size()), ErrorCode::Version);
@@ -193,7 +185,7 @@ TEST(newer_version_with_valid_crc_is_version) {
 }
 
 TEST(valid_crc_but_broken_structure_is_corrupt) {
-  const PackedMatrix csr = packFor(makePattern(Kind::Csr), 6, 10, DType::F32);
+  const PackedMatrix csr = packFor(gstest::csrPattern(), 6, 10, DType::F32);
   const std::vector<uint8_t> bytes = serialize(csr);
   const std::size_t indicesAt = kHeaderBytes + csr.values.byteSize();
   const std::size_t ptrAt = indicesAt + csr.indices.byteSize();
@@ -233,7 +225,7 @@ TEST(valid_crc_but_broken_structure_is_corrupt) {
 }
 
 TEST(valid_crc_but_broken_gs_structure_is_corrupt) {
-  const PackedMatrix gs = packFor(makePattern(Kind::GS, 8, 1, true), 12, 32, DType::F32);
+  const PackedMatrix gs = packFor(gstest::gsPattern(8, 1, true), 12, 32, DType::F32);
   const std::vector<uint8_t> bytes = serialize(gs);
   const std::size_t indicesAt = kHeaderBytes + gs.values.byteSize();
   const std::size_t rowIdsAt = bytes.size() - 4 - 4 * gs.rowIds.size();

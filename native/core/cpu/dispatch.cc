@@ -1,50 +1,49 @@
-// matmulCpu: picks the kernel for (format, ISA) from one table. For each format the entry with the
-// highest ISA not above activeIsa() wins, so every format always has its portable kernel to fall to.
-#include <iterator>
+// matmulCpu: selects the kernel from the kernel table (kernel_table.h) and runs it. The families
+// list their rows; only the selection rule lives here.
+#include <cstring>
 
 #include "gsparse/errors.h"
-#include "gsparse/hardware.h"
-#include "gsparse/kernels.h"
-#include "spmm_common.h"
+#include "kernel_table.h"
+#include "row_blocked.h"
 
 namespace gsparse {
+namespace cpu {
 
-namespace {
-
-using KernelFn = void (*)(const PackedMatrix&, const MatmulArgs&);
-
-struct KernelEntry {
-  Kind kind;
-  Isa isa;
-  KernelFn fn;
-};
-
-constexpr KernelEntry kKernels[] = {
-    {Kind::Dense, Isa::Scalar, cpu::spmmDense},     {Kind::Csr, Isa::Scalar, cpu::spmmCsr},
-    {Kind::Block, Isa::Scalar, cpu::spmmBlock},     {Kind::NM, Isa::Scalar, cpu::spmmNM},
-    {Kind::GS, Isa::Scalar, cpu::spmmGS},           {Kind::GS, Isa::Avx2, cpu::spmmGSAvx2},
-    {Kind::GS, Isa::Avx512, cpu::spmmGSAvx512},     {Kind::Channel, Isa::Scalar, cpu::spmmChannel},
-    {Kind::Csr, Isa::Avx2, cpu::spmmCsrAvx2},       {Kind::Csr, Isa::Avx512, cpu::spmmCsrAvx512},
-    {Kind::NM, Isa::Avx2, cpu::spmmNMAvx2},         {Kind::NM, Isa::Avx512, cpu::spmmNMAvx512},
-    {Kind::Block, Isa::Avx2, cpu::spmmBlockAvx2},   {Kind::Block, Isa::Avx512, cpu::spmmBlockAvx512},
-};
-
-KernelFn pickKernel(Kind kind, Isa isa) {
-  const KernelEntry* best = nullptr;
-  for (const auto& e : kKernels)
-    if (e.kind == kind && static_cast<int>(e.isa) <= static_cast<int>(isa) &&
-        (!best || static_cast<int>(e.isa) > static_cast<int>(best->isa)))
-      best = &e;
-  return best ? best->fn : nullptr;
+const std::vector<KernelRow>& kernelTable() {
+  static const std::vector<KernelRow> table = [] {
+    std::vector<KernelRow> t;
+    for (KernelList list : {kernelsDense(), kernelsChannel(), kernelsCsr(), kernelsBlock(), kernelsNM(), kernelsGS()})
+      t.insert(t.end(), list.begin(), list.end());
+    return t;
+  }();
+  return table;
 }
 
-}  // namespace
+bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch) {
+  return r.kind == w.pattern.kind && r.dtype == w.dtype() &&
+         (r.indexWidths == kAnyIndex || (r.indexWidths & w.indices.width()) != 0) && batch >= r.minBatch &&
+         batch <= r.maxBatch && (!r.rowBlocked || batch >= rowBlockedMinBatch()) && (!r.fits || r.fits(w));
+}
+
+const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa) {
+  for (const KernelRow& r : kernelTable())
+    if ((r.isa == isa || r.isa == Isa::Scalar) && kernelAccepts(r, w, batch)) return &r;
+  return nullptr;
+}
+
+const KernelRow* findKernel(const char* name) {
+  for (const KernelRow& r : kernelTable())
+    if (std::strcmp(r.name, name) == 0) return &r;
+  return nullptr;
+}
+
+}  // namespace cpu
 
 void matmulCpu(const PackedMatrix& w, const MatmulArgs& args) {
   if (args.batch == 0) return;
-  const KernelFn fn = pickKernel(w.pattern.kind, activeIsa());
-  if (!fn) fail(ErrorCode::Internal, "matmulCpu: no kernel for this format");
-  fn(w, args);
+  const cpu::KernelRow* row = cpu::selectKernel(w, args.batch, activeIsa());
+  if (!row) fail(ErrorCode::Internal, "matmulCpu: no kernel for this format");
+  row->run(w, args);
 }
 
 }  // namespace gsparse

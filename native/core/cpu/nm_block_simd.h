@@ -6,18 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "packed_view.h"
+
 namespace gsparse {
 namespace cpu {
 
+// The matrix and the epilogue the N:M and block kernels apply as they store.
 struct SparseSimdArgs {
-  const void* values = nullptr;  // fp32, or fp16 bits when f16
-  bool f16 = false;
-  const void* indices = nullptr;  // N:M: uint8 in-group offsets. block: block columns, indexWidth 2 or 4
-  unsigned indexWidth = 1;
-  const uint32_t* ptr = nullptr;  // block: block-row offsets
-  uint32_t n = 0, m = 0;          // N:M
-  uint32_t R = 0, C = 0;          // block
-  std::size_t rows = 0, cols = 0, groups = 0;  // N:M groups per row
+  PackedView w;
   const float* bias = nullptr;
   int activation = 0;  // Activation: 0 none, 1 relu, 2 gelu
   float* y = nullptr;  // [batch, rows]
@@ -30,11 +26,7 @@ struct SparseSimdArgs {
 // N:M requires m <= 16 (any n); vec requires 16 % n == 0 (AVX-512) / 8 % n == 0 (AVX2).
 // Block requires C == 1 and R in {1, 2, 4, 8}.
 void nmVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
-void nmTilesAvx512(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                   std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1);
 void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
-void nmTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
-                 std::size_t batch, std::size_t b0, std::size_t r0, std::size_t r1);
 void blockVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1);
 void blockTilesAvx512(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
                       std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1);

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <vector>
 
+#include "gsparse/errors.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
@@ -43,6 +44,10 @@ struct RowBlocked {
   }
 };
 
+// Whether the copy can hold w: slot offsets are uint32 in units of kRbLanes entries (padding adds at
+// most ~kRbLanes x).
+inline bool rowBlockedFits(const PackedMatrix& w) { return w.values.size() <= UINT32_MAX / 2; }
+
 // Smallest batch that takes the row-blocked kernel (env GSPARSE_ROW_BLOCKED_MIN_BATCH overrides; 0 = never).
 std::size_t rowBlockedMinBatch();
 
@@ -64,8 +69,7 @@ void layoutRowBlocked(RowBlocked& rb, const std::vector<RbEntry>& e, const std::
 // other kernels; formats with padding entries (GS) leave those out. Null when the matrix is too large for the copy's 32-bit slot offsets.
 template <class ForEach>
 std::shared_ptr<const RowBlocked> buildRowBlocked(const PackedMatrix& w, ForEach&& forEach) {
-  // Slot offsets are uint32 in units of kRbLanes entries (padding adds at most ~kRbLanes x).
-  if (w.values.size() > UINT32_MAX / 2) return nullptr;
+  if (!rowBlockedFits(w)) return nullptr;
   auto rb = std::make_shared<RowBlocked>();
   rb->rows = w.rows, rb->cols = w.cols;
   rb->chunks = (w.rows + kRbChunkRows - 1) / kRbChunkRows;
@@ -102,15 +106,13 @@ std::shared_ptr<const RowBlocked> cachedRowBlocked(const PackedMatrix& w, ForEac
   return built;
 }
 
-// Runs `a` through w's row-blocked copy when the batch is large enough and the copy can be built
-// (true), else leaves it to the caller's kernels (false). forEach as for buildRowBlocked.
+// Runs `a` through w's row-blocked copy (built on first use) with the ISA's chunk kernel. The kernel
+// table selects it only where rowBlockedFits(w).
 template <class ForEach>
-bool tryRowBlocked(const PackedMatrix& w, const MatmulArgs& a, RowBlockedChunkFn kernel, ForEach&& forEach) {
-  if (a.batch < rowBlockedMinBatch()) return false;
+void runRowBlocked(const PackedMatrix& w, const MatmulArgs& a, RowBlockedChunkFn kernel, ForEach&& forEach) {
   const std::shared_ptr<const RowBlocked> rb = cachedRowBlocked(w, forEach);
-  if (!rb) return false;
+  if (!rb) fail(ErrorCode::Internal, "runRowBlocked: matrix too large for the row-blocked copy");
   spmmRowBlocked(*rb, a, kernel);
-  return true;
 }
 
 }  // namespace cpu

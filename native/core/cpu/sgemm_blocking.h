@@ -7,15 +7,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "packed_view.h"
+
 namespace gsparse {
 namespace cpu {
 
 // One dense matmul Y = X W^T, seen by the ISA kernels. They write the raw sums (no bias/activation)
 // to y[(b0 + b) * yRows + rowOf(i)], rowOf(i) = rowIds ? rowIds[i] : i, for the rows they are given.
 struct DenseGemmArgs {
-  const void* w = nullptr;  // [rows, cols] row-major, fp32 or fp16 (f16 true)
-  bool f16 = false;
-  std::size_t cols = 0;
+  PackedView w;  // values [rows, cols] row-major (the stored rows: channel's kept ones)
   const uint32_t* rowIds = nullptr;
   std::size_t yRows = 0;
   float* y = nullptr;

@@ -1,7 +1,9 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
 #include <functional>
+#include <iterator>
 
+#include "kernel_table.h"
 #include "nm_block_simd.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
@@ -12,17 +14,17 @@ namespace cpu {
 namespace {
 
 template <class V, class I>
-void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a) {
+void blockTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols, RC = R * C;
+  const std::size_t R = w.blockRows, C = w.blockCols, RC = R * C;
   const std::size_t blockRows = (w.rows + R - 1) / R, colsPadded = (w.cols + C - 1) / C * C;
-  const uint32_t* ptr = w.ptr.data();
+  const uint32_t* ptr = w.ptr;
   auto rowOf = [&](std::size_t br, std::size_t i) {
     const std::size_t r = br * R + i;
     return r < w.rows ? static_cast<uint32_t>(r) : PackedMatrix::kNoRow;
   };
   runKernel(
-      a, w.cols, colsPadded, blockRows, workPrefix(w.ptr, RC, 8 * R),
+      a, w.cols, colsPadded, blockRows, workPrefix(ptr, blockRows, RC, 8 * R),
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         std::vector<float> acc(R);
         for (std::size_t br = b0; br < b1; ++br) {
@@ -61,73 +63,87 @@ void blockTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulA
       });
 }
 
-}  // namespace
-
-void spmmBlock(const PackedMatrix& w, const MatmulArgs& a) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { blockTyped(w, val, idx, a); }); });
+void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
+  const PackedView v = packedView(w);
+  withTypes(v, [&](auto val, auto idx) { blockTyped(v, val, idx, a); });
 }
-
-namespace {
 
 using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
 using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
                               std::size_t, std::size_t, std::size_t);
 
 // Every stored block entry inside the matrix as (row, column, value) for the row-blocked copy.
-void blockForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t R = w.pattern.blockRows, C = w.pattern.blockCols;
-      for (std::size_t br = 0; br + 1 < w.ptr.size(); ++br)
-        for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
-          for (std::size_t i = 0; i < R; ++i)
-            for (std::size_t j = 0; j < C; ++j) {
-              const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
-              if (row < w.rows && col < w.cols)
-                emit(static_cast<uint32_t>(row), static_cast<uint32_t>(col), loadWeight(val, (b * R + i) * C + j));
-            }
-    });
+void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes(w, [&](auto val, auto idx) {
+    const std::size_t R = w.blockRows, C = w.blockCols, blockRows = (w.rows + R - 1) / R;
+    for (std::size_t br = 0; br < blockRows; ++br)
+      for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
+        for (std::size_t i = 0; i < R; ++i)
+          for (std::size_t j = 0; j < C; ++j) {
+            const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
+            if (row < w.rows && col < w.cols)
+              emit(static_cast<uint32_t>(row), static_cast<uint32_t>(col), loadWeight(val, (b * R + i) * C + j));
+          }
   });
 }
 
-// SIMD block driver: 4 x 1 blocks take their own kernels (each X load feeds the block's 4 rows:
-// W 4096x4096 90% batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy); batched calls of
-// other shapes take the row-blocked copy (row_blocked.h); the rest runs the portable kernel.
-void blockSimd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles, RowBlockedChunkFn chunk) {
-  if (w.pattern.blockRows != 4 || w.pattern.blockCols != 1 || w.indices.width() < 2) {
-    if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { blockForEach(w, emit); })) return;
-    return spmmBlock(w, a);
-  }
+// SIMD 4 x 1 block driver (nm_block_simd.h): each X load feeds the block's 4 rows (W 4096x4096 90%
+// batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy).
+void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
   SparseSimdArgs s;
-  s.values = w.values.rawData();
-  s.f16 = w.dtype() == DType::F16;
-  s.indices = w.indices.rawData();
-  s.indexWidth = w.indices.width();
-  s.ptr = w.ptr.data();
-  s.R = 4;
-  s.C = 1;
-  s.rows = w.rows;
-  s.cols = w.cols;
+  s.w = packedView(w);
   s.bias = a.bias;
   s.activation = static_cast<int>(a.activation);
   s.y = a.y;
   const std::size_t blockRows = (w.rows + 3) / 4;
   runKernel(
-      a, w.cols, w.cols, blockRows, workPrefix(w.ptr, 4, 32),
+      a, w.cols, w.cols, blockRows, workPrefix(s.w.ptr, blockRows, 4, 32),
       [&](std::size_t b0, std::size_t b1, const XView& xv) { vec(s, xv.vec(), b0, b1); },
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
       });
 }
 
+void block4x1Avx2(const PackedMatrix& w, const MatmulArgs& a) { block4x1Simd(w, a, blockVecAvx2, blockTilesAvx2); }
+void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
+  block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512);
+}
+void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
+}
+void blockRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
+}
+
+// The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).
+bool is4x1(const PackedMatrix& w) { return w.pattern.blockRows == 4 && w.pattern.blockCols == 1; }
+
+// 4 x 1 blocks take their own kernels at every batch; batched calls of other shapes the row-blocked
+// copy; the rest the portable loops.
+#define BLOCK_ROWS(DT, dt)                                                                                          \
+  {"block_" dt "_gather4x1__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, is4x1,      \
+   block4x1Avx512},                                                                                                 \
+      {"block_" dt "_tiles4x64__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kAnyBatch, false, \
+       is4x1, block4x1Avx512},                                                                                      \
+      {"block_" dt "_rb4x64__avx512", Kind::Block, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true,            \
+       rowBlockedFits, blockRowBlockedAvx512},                                                                      \
+      {"block_" dt "_gather4x1__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, is4x1,      \
+       block4x1Avx2},                                                                                               \
+      {"block_" dt "_tiles4x16__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kAnyBatch, false,     \
+       is4x1, block4x1Avx2},                                                                                        \
+      {"block_" dt "_rb4x16__avx2", Kind::Block, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits, \
+       blockRowBlockedAvx2},                                                                                        \
+      {"block_" dt "_dot__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,             \
+       blockPortable},                                                                                              \
+      {"block_" dt "_tiles1x16__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr, \
+       blockPortable}
+
+constexpr KernelRow kBlockRows[] = {BLOCK_ROWS(F32, "f32"), BLOCK_ROWS(F16, "f16")};
+#undef BLOCK_ROWS
+
 }  // namespace
 
-void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  blockSimd(w, a, blockVecAvx512, blockTilesAvx512, rowBlockedChunkAvx512);
-}
-void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  blockSimd(w, a, blockVecAvx2, blockTilesAvx2, rowBlockedChunkAvx2);
-}
+KernelList kernelsBlock() { return {kBlockRows, std::size(kBlockRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "epilogue.h"
+#include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
 #include "gsparse/thread_pool.h"
+#include "packed_view.h"
 
 namespace gsparse {
 namespace cpu {
@@ -35,22 +37,8 @@ inline float halfBitsToFloat(uint16_t h) {
 inline float loadWeight(const float* v, std::size_t i) { return v[i]; }
 inline float loadWeight(const uint16_t* v, std::size_t i) { return halfBitsToFloat(v[i]); }
 
-// Calls f(const float*) or f(const uint16_t*) with the typed values.
-template <class F>
-inline void withValues(const ValueArray& v, F&& f) {
-  if (v.dtype() == DType::F32) f(v.f32());
-  else f(v.f16());
-}
-
-// Calls f(const T*) with the indices typed by their width (1, 2 or 4 bytes).
-template <class F>
-inline void withIndices(const IndexArray& ix, F&& f) {
-  switch (ix.width()) {
-    case 1: f(ix.as<uint8_t>()); break;
-    case 2: f(ix.as<uint16_t>()); break;
-    default: f(ix.as<uint32_t>()); break;
-  }
-}
+// The view every kernel reads w through (built once per call by the family's row function).
+PackedView packedView(const PackedMatrix& w);
 
 // Row accumulator of one batch tile: kernels keep it in a local array (registers) while they walk a
 // row's nonzeros, then copy it into the tile of accumulators that storeTile writes out.
@@ -63,9 +51,9 @@ struct TileRow {
   void copyTo(float* out) const { std::copy(a, a + kBatchTile, out); }
 };
 
-// Work prefix for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u]) + perUnit,
-// so chunks carry equal nonzeros plus their per-row (store) overhead.
-std::vector<uint64_t> workPrefix(const std::vector<uint32_t>& ptr, uint64_t perItem, uint64_t perUnit);
+// Work prefix (units + 1 entries) for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u])
+// + perUnit, so chunks carry equal nonzeros plus their per-row (store) overhead.
+std::vector<uint64_t> workPrefix(const uint32_t* ptr, std::size_t units, uint64_t perItem, uint64_t perUnit);
 // Same for units of equal cost.
 std::vector<uint64_t> uniformPrefix(std::size_t units, uint64_t perUnit);
 
@@ -91,20 +79,26 @@ class XView {
   AlignedVec<float> data_;
 };
 
+// A chunk should hold enough multiply-adds to pay for waking a thread (~10 us of work).
+constexpr uint64_t kMinMacs = 32768;
+
+// The batch-1 half of runKernel: vecBody(u0, u1, xv) with x padded to colsPadded in xv.vec().
+template <class VecBody>
+void runVector(std::size_t cols, std::size_t colsPadded, std::size_t units, const std::vector<uint64_t>& prefix,
+               const float* x, VecBody&& vecBody) {
+  XView xv;
+  xv.prepareVector(x, cols, colsPadded);
+  parallelForWeighted(units, prefix.data(), kMinMacs, [&](std::size_t u0, std::size_t u1) { vecBody(u0, u1, xv); });
+}
+
 // Runs a kernel over `units` work units (rows, block rows, groups) split by `prefix` (units+1
 // entries). batch 1: vecBody(u0, u1, x) with x padded to colsPadded. batch > 1: tileBody(u0, u1, xv)
 // once per pass of up to XView::kMaxPassTiles batch tiles; xv.b0 is the pass's first batch row.
 template <class VecBody, class TileBody>
 void runKernel(const MatmulArgs& a, std::size_t cols, std::size_t colsPadded, std::size_t units,
                const std::vector<uint64_t>& prefix, VecBody&& vecBody, TileBody&& tileBody) {
-  // A chunk should hold enough multiply-adds to pay for waking a thread (~10 us of work).
-  constexpr uint64_t kMinMacs = 32768;
+  if (a.batch == 1) return runVector(cols, colsPadded, units, prefix, a.x, vecBody);
   XView xv;
-  if (a.batch == 1) {
-    xv.prepareVector(a.x, cols, colsPadded);
-    parallelForWeighted(units, prefix.data(), kMinMacs, [&](std::size_t u0, std::size_t u1) { vecBody(u0, u1, xv); });
-    return;
-  }
   const std::size_t passRows = XView::kMaxPassTiles * kBatchTile;
   for (std::size_t b0 = 0; b0 < a.batch; b0 += passRows) {
     const std::size_t nb = std::min(passRows, a.batch - b0);
@@ -123,7 +117,6 @@ XView& threadXView();
 template <class TileBody>
 void runTilesCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadded, std::size_t units,
                     const std::vector<uint64_t>& prefix, TileBody&& tileBody) {
-  constexpr uint64_t kMinMacs = 32768;
   constexpr std::size_t kCachedTileBytes = std::size_t{16} << 20;
   const std::size_t passRows = XView::kMaxPassTiles * kBatchTile;
   XView& cached = threadXView();
@@ -146,29 +139,11 @@ void runKernelCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadd
   else runTilesCached(a, cols, colsPadded, units, prefix, tileBody);
 }
 
-// Every format's kernel (spmm_<format>.cc). Sizes already checked; w validated.
-void spmmDense(const PackedMatrix& w, const MatmulArgs& a);
-void spmmCsr(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlock(const PackedMatrix& w, const MatmulArgs& a);
-void spmmNM(const PackedMatrix& w, const MatmulArgs& a);
-void spmmGS(const PackedMatrix& w, const MatmulArgs& a);
-void spmmChannel(const PackedMatrix& w, const MatmulArgs& a);
-// GS batch-1 gather kernels; they fall back to spmmGS for shapes they do not cover.
-void spmmGSAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a);
-// N:M and block SIMD kernels (spmm_nm.cc / spmm_block.cc drivers); other shapes fall back.
-void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlockAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmBlockAvx512(const PackedMatrix& w, const MatmulArgs& a);
-// CSR with ISA gather (batch 1) and broadcast-FMA tile (batch > 1) kernels (spmm_csr.cc).
-void spmmCsrAvx2(const PackedMatrix& w, const MatmulArgs& a);
-void spmmCsrAvx512(const PackedMatrix& w, const MatmulArgs& a);
-
-// Dense rows [nRows, cols] (the dense and channel formats): output row i goes to y row
-// rowIds[i] (rowIds null: row i) of a y with yRows rows.
-void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
-               std::size_t yRows, const MatmulArgs& a);
+// Dense rows [nRows, w.cols] of w.values (the dense and channel formats): output row i goes to y row
+// rowIds[i] (rowIds null: row i) of a y with yRows rows, with the packed micro-kernels of `isa`
+// (Scalar: the portable loops, which also take empty shapes).
+void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
+               const MatmulArgs& a, Isa isa);
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -4,8 +4,10 @@
 // row (spmm_csr_avx512.cc / _avx2.cc); batch > 1 = the row-blocked copy shared with N:M and GS
 // (row_blocked.h); the portable loops remain for the scalar ISA and matrices too large for the copy.
 #include <functional>
+#include <iterator>
 
-#include "gs_gather.h"
+#include "csr_simd.h"
+#include "kernel_table.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
 
@@ -17,24 +19,18 @@ namespace {
 constexpr std::size_t kRowBlock = 16;  // rows accumulated before one transposed store (whole y lines)
 
 // ISA batch-1 kernel (null: the portable loop).
-using CsrVecFn = void (*)(const CsrSimdArgs&, const float*, std::size_t, std::size_t, float*);
+using CsrVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
 
 template <class V, class I>
-void csrTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a, CsrVecFn vec) {
+void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, CsrVecFn vec) {
   const Epilogue epi(a);
-  const uint32_t* ptr = w.ptr.data();
-  CsrSimdArgs sa;
-  sa.values = w.values.rawData();
-  sa.f16 = w.dtype() == DType::F16;
-  sa.indices = idx;
-  sa.indexWidth = sizeof(I);
-  sa.ptr = ptr;
+  const uint32_t* ptr = w.ptr;
   runKernelCached(
-      a, w.cols, w.cols, w.rows, workPrefix(w.ptr, 1, 8),
+      a, w.cols, w.cols, w.rows, workPrefix(ptr, w.rows, 1, 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
         const float* x = xv.vec();
         if (vec) {  // raw sums straight into y, then the epilogue in place
-          vec(sa, x, r0, r1, a.y + r0);
+          vec(w, x, r0, r1, a.y + r0);
           for (std::size_t r = r0; r < r1; ++r) a.y[r] = epi(a.y[r], r);
           return;
         }
@@ -67,32 +63,49 @@ void csrTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArg
       });
 }
 
-void csrWith(const PackedMatrix& w, const MatmulArgs& a, CsrVecFn vec) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { csrTyped(w, val, idx, a, vec); }); });
+void csrWith(const PackedView& w, const MatmulArgs& a, CsrVecFn vec) {
+  withTypes(w, [&](auto val, auto idx) { csrTyped(w, val, idx, a, vec); });
 }
 
 // Every stored nonzero as (row, column, value) for the row-blocked copy.
-void csrForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      for (uint32_t r = 0; r < w.rows; ++r)
-        for (uint32_t k = w.ptr[r]; k < w.ptr[r + 1]; ++k) emit(r, static_cast<uint32_t>(idx[k]), loadWeight(val, k));
-    });
+void csrForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes(w, [&](auto val, auto idx) {
+    for (uint32_t r = 0; r < w.rows; ++r)
+      for (uint32_t k = w.ptr[r]; k < w.ptr[r + 1]; ++k) emit(r, static_cast<uint32_t>(idx[k]), loadWeight(val, k));
   });
 }
 
-// Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones, tiny matrices, stay portable).
-// Batched: the row-blocked copy (row_blocked.h), else the portable loops.
-void csrSimd(const PackedMatrix& w, const MatmulArgs& a, RowBlockedChunkFn chunk, CsrVecFn vec) {
-  if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { csrForEach(w, emit); })) return;
-  csrWith(w, a, w.indices.width() == 2 || w.indices.width() == 4 ? vec : nullptr);
+void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr); }
+void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx2); }
+void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx512); }
+void csrRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
 }
+void csrRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
+}
+
+// Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the
+// row-blocked copy, else (too large for it, or GSPARSE_ROW_BLOCKED_MIN_BATCH) the portable tiles.
+#define CSR_ROWS(DT, dt)                                                                                         \
+  {"csr_" dt "_rb4x64__avx512", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,   \
+   csrRowBlockedAvx512},                                                                                         \
+      {"csr_" dt "_gather2x16__avx512", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, nullptr, \
+       csrGatherAvx512},                                                                                         \
+      {"csr_" dt "_rb4x16__avx2", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
+       csrRowBlockedAvx2},                                                                                       \
+      {"csr_" dt "_gather2x8__avx2", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, nullptr,       \
+       csrGatherAvx2},                                                                                           \
+      {"csr_" dt "_dot4__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, csrPortable},   \
+      {"csr_" dt "_tiles16x16__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,   \
+       csrPortable}
+
+constexpr KernelRow kCsrRows[] = {CSR_ROWS(F32, "f32"), CSR_ROWS(F16, "f16")};
+#undef CSR_ROWS
 
 }  // namespace
 
-void spmmCsr(const PackedMatrix& w, const MatmulArgs& a) { csrWith(w, a, nullptr); }
-void spmmCsrAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrSimd(w, a, rowBlockedChunkAvx2, csrVecAvx2); }
-void spmmCsrAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrSimd(w, a, rowBlockedChunkAvx512, csrVecAvx512); }
+KernelList kernelsCsr() { return {kCsrRows, std::size(kCsrRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

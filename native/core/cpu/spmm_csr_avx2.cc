@@ -2,7 +2,7 @@
 // Only intrinsics and plain code here (see gs_gather.h for why).
 #include <immintrin.h>
 
-#include "gs_gather.h"
+#include "csr_simd.h"
 #include "simd_typed.h"
 #include "simd_vt_avx2.h"
 #include "stream_prefetch.h"
@@ -12,9 +12,8 @@ namespace cpu {
 
 #include "csr_vec_simd.inc"
 
-void csrVecAvx2(const CsrSimdArgs& a, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  withValuesIndices(a.values, a.f16, a.indices, a.indexWidth,
-                    [&](auto val, auto idx) { csrVecT(a, val, idx, x, r0, r1, out); });
+void csrVecAvx2(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out) {
+  withTypes<kWidths24>(w, [&](auto val, auto idx) { csrVecT(w, val, idx, x, r0, r1, out); });
 }
 
 }  // namespace cpu

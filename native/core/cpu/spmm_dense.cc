@@ -2,7 +2,10 @@
 // AVX-512 / AVX2 machines run the packed, register-blocked kernels of spmm_dense_avx*.cc (threads
 // split W's rows; X^T tiles, the epilogue and the row mapping are prepared and applied here); the
 // blocked loops below are the portable fallback.
+#include <iterator>
+
 #include "gsparse/hardware.h"
+#include "kernel_table.h"
 #include "sgemm_blocking.h"
 #include "spmm_common.h"
 
@@ -65,8 +68,9 @@ void denseRowsTyped(const V* w, std::size_t nRows, std::size_t cols, const uint3
 
 // The ISA kernels write raw sums; bias + activation are applied to the chunk's outputs right after,
 // while they are still in cache.
-void denseRowsIsa(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
-                  std::size_t yRows, const MatmulArgs& a, bool avx512) {
+void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
+                  const MatmulArgs& a, bool avx512) {
+  const std::size_t cols = w.cols;
   using Fn = void (*)(const DenseGemmArgs&, std::size_t, std::size_t);
   const Fn gemv = avx512 ? denseGemvAvx512 : denseGemvAvx2;
   const Fn tiles = avx512 ? denseTilesAvx512 : denseTilesAvx2;
@@ -74,9 +78,7 @@ void denseRowsIsa(const ValueArray& values, std::size_t nRows, std::size_t cols,
   const Epilogue epi(a);
   const bool applyEpi = a.bias || a.activation != Activation::None;
   DenseGemmArgs g;
-  g.w = values.rawData();
-  g.f16 = values.dtype() == DType::F16;
-  g.cols = cols;
+  g.w = w;
   g.rowIds = rowIds;
   g.yRows = yRows;
   g.y = a.y;
@@ -115,17 +117,44 @@ void denseRowsIsa(const ValueArray& values, std::size_t nRows, std::size_t cols,
 
 }  // namespace
 
-void denseRows(const ValueArray& values, std::size_t nRows, std::size_t cols, const uint32_t* rowIds,
-               std::size_t yRows, const MatmulArgs& a) {
-  const Isa isa = activeIsa();
-  if (isa != Isa::Scalar && nRows > 0 && cols > 0) {
-    denseRowsIsa(values, nRows, cols, rowIds, yRows, a, isa == Isa::Avx512);
+void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
+               const MatmulArgs& a, Isa isa) {
+  if (isa != Isa::Scalar && nRows > 0 && w.cols > 0) {
+    denseRowsIsa(w, nRows, rowIds, yRows, a, isa == Isa::Avx512);
     return;
   }
-  withValues(values, [&](auto w) { denseRowsTyped(w, nRows, cols, rowIds, yRows, a); });
+  withValueType(w, [&](auto val) { denseRowsTyped(val, nRows, w.cols, rowIds, yRows, a); });
 }
 
-void spmmDense(const PackedMatrix& w, const MatmulArgs& a) { denseRows(w.values, w.rows, w.cols, nullptr, w.rows, a); }
+namespace {
+
+template <Isa I>
+void denseRun(const PackedMatrix& w, const MatmulArgs& a) {
+  denseRows(packedView(w), w.rows, nullptr, w.rows, a, I);
+}
+
+// The packed micro-kernels (rows x batch columns per register block: 12 x 16 AVX-512, 6 x 16 AVX2),
+// else the portable loops (4 rows x 16).
+#define DENSE_ROWS(DT, dt)                                                                                    \
+  {"dense_" dt "_gemv12__avx512", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx512, 1, 1, false, nullptr,          \
+   denseRun<Isa::Avx512>},                                                                                    \
+      {"dense_" dt "_gemm12x16__avx512", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, false,    \
+       nullptr, denseRun<Isa::Avx512>},                                                                       \
+      {"dense_" dt "_gemv6__avx2", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx2, 1, 1, false, nullptr,           \
+       denseRun<Isa::Avx2>},                                                                                  \
+      {"dense_" dt "_gemm6x16__avx2", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, false, nullptr, \
+       denseRun<Isa::Avx2>},                                                                                  \
+      {"dense_" dt "_dot16__scalar", Kind::Dense, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,       \
+       denseRun<Isa::Scalar>},                                                                                \
+      {"dense_" dt "_tiles4x16__scalar", Kind::Dense, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false,    \
+       nullptr, denseRun<Isa::Scalar>}
+
+constexpr KernelRow kDenseRows[] = {DENSE_ROWS(F32, "f32"), DENSE_ROWS(F16, "f16")};
+#undef DENSE_ROWS
+
+}  // namespace
+
+KernelList kernelsDense() { return {kDenseRows, std::size(kDenseRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -5,10 +5,12 @@
 // With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_gather.h): batch 1 = vpgatherdps
 // per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
 // row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
-#include <cstdlib>
+// The rows of the kernel table (kernel_table.h) are at the end.
 #include <functional>
+#include <iterator>
 
 #include "gs_gather.h"
+#include "kernel_table.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
 
@@ -19,10 +21,11 @@ namespace {
 
 constexpr std::size_t kMaxBanks = 64;
 
-// Output row of group row gr (= g * R + r): rowIds with permute; kNoRow past the last row.
-inline uint32_t gsOutputRow(const PackedMatrix& w, std::size_t gr) {
-  if (w.pattern.permute) return w.rowIds[gr];
-  return gr < w.rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
+// Output row of group row gr (= g * R + r): rowIds with permute (only then non-null); kNoRow past
+// the last of `rows` rows. Takes the two values, not the view, so kernels keep them in registers.
+inline uint32_t gsOutputRow(const uint32_t* rowIds, std::size_t rows, std::size_t gr) {
+  if (rowIds) return rowIds[gr];
+  return gr < rows ? static_cast<uint32_t>(gr) : PackedMatrix::kNoRow;
 }
 // Crossover between the small-batch gather kernel and the batched (X^T) kernels, measured on W
 // 4096x4096 gs:16 90%, 2 threads, AVX-512 (microbench --batches 2,3,4,8): gather 0.62-0.71 ms at
@@ -50,60 +53,47 @@ void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t
   }
 }
 
-// The ISA kernels able to run a matrix (null members: the portable loops).
+// The ISA kernels a row runs (null members: the portable loops).
 struct GsIsaKernels {
-  GsGatherFn gather = nullptr;             // batch 1
-  GsGatherBatchFn gatherBatch = nullptr;   // 2 <= batch <= gatherMaxBatch
-  std::size_t gatherMaxBatch = 0;
+  GsGatherFn gather = nullptr;            // batch 1
+  GsGatherBatchFn gatherBatch = nullptr;  // batch > 1 (the table's rows stop at kGatherMaxBatch)
 };
 
-template <class I>
-GsGatherArgs gatherArgs(const PackedMatrix& w, const I* idx, const float* x) {
-  GsGatherArgs ga;
-  ga.values = w.values.rawData();
-  ga.f16 = w.dtype() == DType::F16;
-  ga.indices = idx;
-  ga.indexWidth = sizeof(I);
-  ga.ptr = w.ptr.data();
-  ga.banks = w.pattern.banks;
-  ga.perRow = w.pattern.perRow;
-  ga.x = x;
-  return ga;
-}
-
 template <class V, class I>
-void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsaKernels& isa) {
+void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsaKernels& isa) {
   const GsGatherFn gather = isa.gather;
   const Epilogue epi(a);
-  const std::size_t B = w.pattern.banks, E = w.pattern.perRow, R = B / E;
-  const uint32_t* ptr = w.ptr.data();
-  auto rowOf = [&](std::size_t g, std::size_t r) { return gsOutputRow(w, g * R + r); };
-  const std::vector<uint64_t> prefix = workPrefix(w.ptr, B, 8 * R);
-  if (a.batch > 1 && isa.gatherBatch && a.batch <= isa.gatherMaxBatch) {
+  const std::size_t B = w.banks, E = w.perRow, R = B / E;
+  const uint32_t* ptr = w.ptr;
+  const uint32_t* rowIds = w.rowIds;
+  const std::size_t rows = w.rows;
+  auto rowOf = [rowIds, rows, R](std::size_t g, std::size_t r) { return gsOutputRow(rowIds, rows, g * R + r); };
+  const std::vector<uint64_t> prefix = workPrefix(ptr, w.groups, B, 8 * R);
+  if (a.batch > 1 && isa.gatherBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
     const std::size_t nb = a.batch;
-    const GsGatherArgs ga = gatherArgs(w, idx, a.x);
-    parallelForWeighted(w.gsGroups(), prefix.data(), std::max<uint64_t>(32768 / nb, 16),
+    parallelForWeighted(w.groups, prefix.data(), std::max<uint64_t>(32768 / nb, 16),
                         [&](std::size_t g0, std::size_t g1) {
                           const std::size_t plane = (g1 - g0) * R;
                           std::vector<float> rowSums(nb * plane);
-                          isa.gatherBatch(ga, w.cols, nb, g0, g1, rowSums.data());
-                          for (std::size_t b = 0; b < nb; ++b)
-                            for (std::size_t g = g0; g < g1; ++g)
-                              for (std::size_t r = 0; r < R; ++r) {
-                                const uint32_t row = rowOf(g, r);
-                                if (row != PackedMatrix::kNoRow)
-                                  a.y[b * w.rows + row] = epi(rowSums[b * plane + (g - g0) * R + r], row);
-                              }
+                          isa.gatherBatch(w, a.x, w.cols, nb, g0, g1, rowSums.data());
+                          for (std::size_t b = 0; b < nb; ++b) {  // group rows gr of [g0, g1) in order
+                            float* yb = a.y + b * rows;
+                            const float* sums = rowSums.data() + b * plane - g0 * R;
+                            for (std::size_t gr = g0 * R; gr < g1 * R; ++gr) {
+                              const uint32_t row = gsOutputRow(rowIds, rows, gr);
+                              if (row != PackedMatrix::kNoRow) yb[row] = epi(sums[gr], row);
+                            }
+                          }
                         });
     return;
   }
   runKernelCached(
-      a, w.cols, w.cols, w.gsGroups(), prefix,
+      a, w.cols, w.cols, w.groups, prefix,
       [&](std::size_t g0, std::size_t g1, const XView& xv) {
         std::vector<float> rowSums((g1 - g0) * R);
         if (gather) {
-          gather(gatherArgs(w, idx, xv.vec()), g0, g1, rowSums.data());
+          gather(w, xv.vec(), g0, g1, rowSums.data());
         } else {
           gatherPortable(val, idx, ptr, B, E, xv.vec(), g0, g1, rowSums.data());
         }
@@ -115,7 +105,9 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
       },
       [&](std::size_t g0, std::size_t g1, const XView& xv) {
         alignas(64) float tile[kMaxBanks * kBatchTile];
+        uint32_t outRow[kMaxBanks];  // the group's output rows, looked up once per group
         for (std::size_t g = g0; g < g1; ++g) {
+          for (std::size_t r = 0; r < R; ++r) outRow[r] = rowOf(g, r);
           for (std::size_t t = 0; t < xv.tiles; ++t) {  // the group's packs stay in L1 across tiles
             const float* xt = xv.tile(t);
             // Row by row (stride B through the packs), so a row's accumulator stays in registers.
@@ -127,72 +119,85 @@ void gsTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
                     acc.axpy(v, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
               acc.copyTo(tile + r * kBatchTile);
             }
-            storeTile(epi, tile, R, [&](std::size_t r) { return rowOf(g, r); }, xv.width(t), xv.b0 + t * kBatchTile,
-                      a.y, w.rows);
+            storeTile(epi, tile, R, [&](std::size_t r) { return outRow[r]; }, xv.width(t), xv.b0 + t * kBatchTile,
+                      a.y, rows);
           }
         }
       });
 }
 
-void gsWithGather(const PackedMatrix& w, const MatmulArgs& a, const GsIsaKernels& isa) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { gsTyped(w, val, idx, a, isa); }); });
-}
-
-// Largest batch that takes the small-batch gather kernel. GSPARSE_GS_GATHER_MAX_BATCH overrides
-// the measured kGatherMaxBatch (tuning).
-std::size_t gatherMaxBatch() {
-  static const long env = [] {
-    const char* s = std::getenv("GSPARSE_GS_GATHER_MAX_BATCH");
-    return s ? std::atol(s) : -1L;
-  }();
-  return env >= 0 ? static_cast<std::size_t>(env) : kGatherMaxBatch;
+void gsWithGather(const PackedView& w, const MatmulArgs& a, const GsIsaKernels& isa) {
+  withTypes(w, [&](auto val, auto idx) { gsTyped(w, val, idx, a, isa); });
 }
 
 // Every stored GS lane as (output row, column, value) for the row-blocked copy.
-void gsForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t B = w.pattern.banks, E = w.pattern.perRow, R = B / E;
-      for (std::size_t g = 0; g < w.gsGroups(); ++g)
-        for (std::size_t r = 0; r < R; ++r) {
-          const uint32_t row = gsOutputRow(w, g * R + r);
-          if (row == PackedMatrix::kNoRow) continue;
-          for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
-            for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
-              if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
-                emit(row, static_cast<uint32_t>(idx[l]), v);
-        }
-    });
+void gsForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes(w, [&](auto val, auto idx) {
+    const std::size_t B = w.banks, E = w.perRow, R = B / E;
+    for (std::size_t g = 0; g < w.groups; ++g)
+      for (std::size_t r = 0; r < R; ++r) {
+        const uint32_t row = gsOutputRow(w.rowIds, w.rows, g * R + r);
+        if (row == PackedMatrix::kNoRow) continue;
+        for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
+          for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
+            if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
+              emit(row, static_cast<uint32_t>(idx[l]), v);
+      }
   });
 }
 
-// The ISA gather kernels (batch <= gatherMaxBatch) cover whole vectors of lanes (banks % W == 0),
-// 2- or 4-byte indices and at most 64 banks; larger batches take the row-blocked copy; the rest,
-// the portable loops.
-void gsSimd(const PackedMatrix& w, const MatmulArgs& a, std::size_t vecWidth, GsGatherFn gather,
-            GsGatherBatchFn gatherBatch, RowBlockedChunkFn chunk) {
-  GsIsaKernels isa;
-  if (w.pattern.banks % vecWidth == 0 && w.pattern.banks <= kMaxBanks &&
-      (w.indices.width() == 2 || w.indices.width() == 4)) {
-    isa.gather = gather;
-    isa.gatherBatch = gatherBatch;
-    isa.gatherMaxBatch = gatherMaxBatch();
-  }
-  if (a.batch > std::max<std::size_t>(1, isa.gatherMaxBatch) &&
-      tryRowBlocked(w, a, chunk, [&](const auto& emit) { gsForEach(w, emit); }))
-    return;
-  gsWithGather(w, a, isa);
+void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w), a, GsIsaKernels{}); }
+void gsGatherAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {gsGatherAvx2, nullptr});
 }
+void gsGatherAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {gsGatherAvx512, nullptr});
+}
+void gsGatherBatchAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx2});
+}
+void gsGatherBatchAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx512});
+}
+void gsRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
+}
+void gsRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
+}
+
+// The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks
+// (2- or 4-byte indices: the row mask).
+template <std::size_t W>
+bool gsGatherFits(const PackedMatrix& w) {
+  return w.pattern.banks % W == 0 && w.pattern.banks <= kMaxBanks;
+}
+
+// Batch 1 and up to kGatherMaxBatch: the gather kernels where they fit; larger batches (and smaller
+// ones where they do not fit) the row-blocked copy; the rest the portable loops.
+#define GS_ROWS(DT, dt)                                                                                          \
+  {"gs_" dt "_gather16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false,                 \
+   gsGatherFits<16>, gsGatherAvx512Row},                                                                         \
+      {"gs_" dt "_gatherb16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kGatherMaxBatch,     \
+       false, gsGatherFits<16>, gsGatherBatchAvx512Row},                                                         \
+      {"gs_" dt "_rb4x64__avx512", Kind::GS, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits, \
+       gsRowBlockedAvx512},                                                                                      \
+      {"gs_" dt "_gather8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, gsGatherFits<8>,  \
+       gsGatherAvx2Row},                                                                                         \
+      {"gs_" dt "_gatherb8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kGatherMaxBatch, false,    \
+       gsGatherFits<8>, gsGatherBatchAvx2Row},                                                                   \
+      {"gs_" dt "_rb4x16__avx2", Kind::GS, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
+       gsRowBlockedAvx2},                                                                                        \
+      {"gs_" dt "_dot__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, gsPortable},     \
+      {"gs_" dt "_tiles1x16__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,    \
+       gsPortable}
+
+constexpr KernelRow kGsRows[] = {GS_ROWS(F32, "f32"), GS_ROWS(F16, "f16")};
+#undef GS_ROWS
 
 }  // namespace
 
-void spmmGS(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(w, a, GsIsaKernels{}); }
-void spmmGSAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  gsSimd(w, a, 8, gsGatherAvx2, gsGatherBatchAvx2, rowBlockedChunkAvx2);
-}
-void spmmGSAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  gsSimd(w, a, 16, gsGatherAvx512, gsGatherBatchAvx512, rowBlockedChunkAvx512);
-}
+KernelList kernelsGS() { return {kGsRows, std::size(kGsRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

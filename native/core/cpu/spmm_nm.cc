@@ -1,7 +1,9 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
 #include <functional>
+#include <iterator>
 
+#include "kernel_table.h"
 #include "nm_block_simd.h"
 #include "row_blocked.h"
 #include "spmm_common.h"
@@ -14,10 +16,9 @@ namespace {
 constexpr std::size_t kRowBlock = 4;
 
 template <class V, class I>
-void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs& a) {
+void nmTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t n = w.pattern.n, m = w.pattern.m;
-  const std::size_t groups = (w.cols + m - 1) / m, perRow = groups * n;
+  const std::size_t n = w.n, m = w.m, groups = w.groups, perRow = groups * n;
   runKernel(
       a, w.cols, groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
@@ -62,73 +63,75 @@ void nmTyped(const PackedMatrix& w, const V* val, const I* idx, const MatmulArgs
       });
 }
 
-}  // namespace
-
-void spmmNM(const PackedMatrix& w, const MatmulArgs& a) {
-  withValues(w.values, [&](auto val) { withIndices(w.indices, [&](auto idx) { nmTyped(w, val, idx, a); }); });
+void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
+  const PackedView v = packedView(w);
+  withTypes<kIndex1>(v, [&](auto val, auto idx) { nmTyped(v, val, idx, a); });
 }
 
-namespace {
-
 using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
-using NmTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
-                           std::size_t, std::size_t);
 
 // Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
 // (columns past the end) is skipped.
-void nmForEach(const PackedMatrix& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
-  withValues(w.values, [&](auto val) {
-    withIndices(w.indices, [&](auto idx) {
-      const std::size_t n = w.pattern.n, m = w.pattern.m, groups = (w.cols + m - 1) / m;
-      std::size_t k = 0;
-      for (uint32_t r = 0; r < w.rows; ++r)
-        for (std::size_t g = 0; g < groups; ++g)
-          for (std::size_t e = 0; e < n; ++e, ++k) {
-            const std::size_t col = g * m + idx[k];
-            if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
-          }
-    });
+void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+  withTypes<kIndex1>(w, [&](auto val, auto idx) {
+    const std::size_t n = w.n, m = w.m;
+    std::size_t k = 0;
+    for (uint32_t r = 0; r < w.rows; ++r)
+      for (std::size_t g = 0; g < w.groups; ++g)
+        for (std::size_t e = 0; e < n; ++e, ++k) {
+          const std::size_t col = g * m + idx[k];
+          if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
+        }
   });
 }
 
-// SIMD N:M driver: batched calls take the row-blocked copy (row_blocked.h; measured 2x the tile
-// kernels below from batch 2 on 4096x4096 2:4), which remain for a matrix too large for it. X
-// preparation and threading as for the portable kernel; vecLanes: batch 1 needs vecLanes % n == 0
-// (else the portable kernel runs).
-void nmSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, NmTilesFn tiles, std::size_t vecLanes,
-            RowBlockedChunkFn chunk) {
-  if (a.batch > 1 && tryRowBlocked(w, a, chunk, [&](const auto& emit) { nmForEach(w, emit); })) return;
-  const std::size_t n = w.pattern.n, m = w.pattern.m;
-  if (w.indices.width() != 1 || m > 16 || (a.batch == 1 && vecLanes % n != 0)) return spmmNM(w, a);
+// Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows.
+void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec) {
   SparseSimdArgs s;
-  s.values = w.values.rawData();
-  s.f16 = w.dtype() == DType::F16;
-  s.indices = w.indices.rawData();
-  s.indexWidth = 1;
-  s.n = static_cast<uint32_t>(n);
-  s.m = static_cast<uint32_t>(m);
-  s.rows = w.rows;
-  s.cols = w.cols;
-  s.groups = (w.cols + m - 1) / m;
+  s.w = packedView(w);
   s.bias = a.bias;
   s.activation = static_cast<int>(a.activation);
   s.y = a.y;
-  const std::size_t perRow = s.groups * n;
-  // Rows of a batched chunk go in panels; keep chunks whole register blocks where possible.
-  runKernel(
-      a, w.cols, s.groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
-      [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); },
-      [&](std::size_t r0, std::size_t r1, const XView& xv) {
-        tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, r0, r1);
-      });
+  const std::size_t groups = s.w.groups;
+  runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
+            [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); });
 }
+
+void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2); }
+void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512); }
+void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
+}
+void nmRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
+}
+
+// The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).
+template <std::size_t W>
+bool nmVecFits(const PackedMatrix& w) {
+  return w.pattern.m <= 16 && W % w.pattern.n == 0;
+}
+
+// Batched calls take the row-blocked copy (measured 2x the old N:M tile kernels from batch 2 on
+// 4096x4096 2:4); the portable tiles remain for matrices too large for it.
+#define NM_ROWS(DT, dt)                                                                                            \
+  {"nm_" dt "_rb4x64__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,        \
+   nmRowBlockedAvx512},                                                                                            \
+      {"nm_" dt "_gather2x16__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 1, 1, false, nmVecFits<16>,        \
+       nmGatherAvx512},                                                                                               \
+      {"nm_" dt "_rb4x16__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,          \
+       nmRowBlockedAvx2},                                                                                          \
+      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>, nmGatherAvx2},   \
+      {"nm_" dt "_dot2__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, nmPortable},       \
+      {"nm_" dt "_tiles4x16__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,       \
+       nmPortable}
+
+constexpr KernelRow kNmRows[] = {NM_ROWS(F32, "f32"), NM_ROWS(F16, "f16")};
+#undef NM_ROWS
 
 }  // namespace
 
-void spmmNMAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  nmSimd(w, a, nmVecAvx512, nmTilesAvx512, 16, rowBlockedChunkAvx512);
-}
-void spmmNMAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmSimd(w, a, nmVecAvx2, nmTilesAvx2, 8, rowBlockedChunkAvx2); }
+KernelList kernelsNM() { return {kNmRows, std::size(kNmRows)}; }
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -14,8 +14,6 @@ namespace cpu {
 
 namespace {
 
-constexpr int kRB = 3;                      // 3 rows x 4 vectors = 12 accumulators
-constexpr std::size_t kTilesPerGroup = 2;   // 32 batch rows per register block
 constexpr std::size_t kBlockTilesPerGroup = 1;
 
 }  // namespace
@@ -25,10 +23,9 @@ constexpr std::size_t kBlockTilesPerGroup = 1;
 namespace {
 
 template <class T>
-void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
-  const std::size_t n = a.n, m = a.m, perRow = a.groups * n;
-  const T* val = static_cast<const T*>(a.values);
-  const uint8_t* idxAll = static_cast<const uint8_t*>(a.indices);
+void nmVecT(const SparseSimdArgs& a, const T* val, const uint8_t* idxAll, const float* x, std::size_t r0,
+            std::size_t r1) {
+  const std::size_t n = a.w.n, m = a.w.m, perRow = a.w.groups * n;
   alignas(32) int pat[8];
   for (int l = 0; l < 8; ++l) pat[l] = static_cast<int>((l / n) * m);
   const __m256i patv = _mm256_load_si256(reinterpret_cast<const __m256i*>(pat));
@@ -55,11 +52,9 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
 }
 
 template <class T, class I>
-void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
-  const T* val = static_cast<const T*>(a.values);
-  const I* idx = static_cast<const I*>(a.indices);
+void blockVecT(const SparseSimdArgs& a, const T* val, const I* idx, const float* x, std::size_t br0, std::size_t br1) {
   for (std::size_t br = br0; br < br1; ++br) {
-    const std::size_t k0 = a.ptr[br], k1 = a.ptr[br + 1];
+    const std::size_t k0 = a.w.ptr[br], k1 = a.w.ptr[br + 1];
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     std::size_t k = k0;
     for (; k + 4 <= k1; k += 4) {
@@ -79,7 +74,7 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
       for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
     }
     for (std::size_t i = 0; i < 4; ++i)
-      if (br * 4 + i < a.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
+      if (br * 4 + i < a.w.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
   }
 }
 

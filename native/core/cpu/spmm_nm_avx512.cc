@@ -14,8 +14,6 @@ namespace cpu {
 
 namespace {
 
-constexpr int kRB = 4;                      // 4 rows x 4 vectors = 16 accumulators
-constexpr std::size_t kTilesPerGroup = 4;   // 64 batch rows per register block
 constexpr std::size_t kBlockTilesPerGroup = 4;
 
 }  // namespace
@@ -25,10 +23,9 @@ constexpr std::size_t kBlockTilesPerGroup = 4;
 namespace {
 
 template <class T>
-void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
-  const std::size_t n = a.n, m = a.m, perRow = a.groups * n;
-  const T* val = static_cast<const T*>(a.values);
-  const uint8_t* idxAll = static_cast<const uint8_t*>(a.indices);
+void nmVecT(const SparseSimdArgs& a, const T* val, const uint8_t* idxAll, const float* x, std::size_t r0,
+            std::size_t r1) {
+  const std::size_t n = a.w.n, m = a.w.m, perRow = a.w.groups * n;
   const bool is24 = n == 2 && m == 4;
   alignas(64) int pat[16];
   for (int l = 0; l < 16; ++l) pat[l] = static_cast<int>((l / n) * m);
@@ -72,13 +69,11 @@ void nmVecT(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t
 }
 
 template <class T, class I>
-void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
-  const T* val = static_cast<const T*>(a.values);
-  const I* idx = static_cast<const I*>(a.indices);
+void blockVecT(const SparseSimdArgs& a, const T* val, const I* idx, const float* x, std::size_t br0, std::size_t br1) {
   const __m512i rep = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
   alignas(64) float lanes[16];
   for (std::size_t br = br0; br < br1; ++br) {
-    const std::size_t k0 = a.ptr[br], k1 = a.ptr[br + 1];
+    const std::size_t k0 = a.w.ptr[br], k1 = a.w.ptr[br + 1];
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
     std::size_t k = k0;
     for (; k + 8 <= k1; k += 8) {
@@ -104,7 +99,7 @@ void blockVecT(const SparseSimdArgs& a, const float* x, std::size_t br0, std::si
       for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
     }
     for (std::size_t i = 0; i < 4; ++i)
-      if (br * 4 + i < a.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
+      if (br * 4 + i < a.w.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
   }
 }
 

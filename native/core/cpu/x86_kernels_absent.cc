@@ -7,6 +7,7 @@
 #if !defined(__x86_64__) && !defined(__i386__)
 #include <string>
 
+#include "csr_simd.h"
 #include "gs_gather.h"
 #include "gsparse/errors.h"
 #include "nm_block_simd.h"
@@ -22,19 +23,20 @@ namespace {
 }
 }  // namespace
 
-void gsGatherAvx2(const GsGatherArgs&, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherAvx512(const GsGatherArgs&, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherBatchAvx2(const GsGatherArgs&, std::size_t, std::size_t, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherBatchAvx512(const GsGatherArgs&, std::size_t, std::size_t, std::size_t, std::size_t, float*) { notX86(__func__); }
-void csrVecAvx2(const CsrSimdArgs&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-void csrVecAvx512(const CsrSimdArgs&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void gsGatherBatchAvx2(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, float*) {
+  notX86(__func__);
+}
+void gsGatherBatchAvx512(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
+                         float*) {
+  notX86(__func__);
+}
+void csrVecAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void csrVecAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
 
 void nmVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void nmVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void nmTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                 std::size_t) { notX86(__func__); }
-void nmTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                   std::size_t) { notX86(__func__); }
 void blockVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void blockVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
 void blockTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,

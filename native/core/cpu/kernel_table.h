@@ -1,0 +1,71 @@
+// The CPU kernel table: one row per kernel, listed by its family (kernels_<family> in spmm_<family>.cc)
+// and read by dispatch (matmulCpu), test_kernels (every row on edge shapes) and gsparse_microbench
+// (--list, --kernel NAME). Selection is kept apart from the lists (selectKernel, dispatch.cc).
+//
+// A row's name says <format>_<dtype>_<op><tile>__<isa>, like XNNPACK's ukernel names:
+//   op: dot (batch-1 row dot products), gather (batch-1 SIMD gathers of x), gatherb (small-batch
+//   gathers from row-major x), tiles (batched, over transposed batch tiles), rb (batched, over the
+//   row-blocked copy, row_blocked.h), gemv / gemm (dense packed micro-kernels);
+//   tile: rows x batch columns per register block where it has one.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "gsparse/hardware.h"
+#include "gsparse/kernels.h"
+#include "gsparse/packed_matrix.h"
+
+namespace gsparse {
+namespace cpu {
+
+// Index widths a row accepts, as a mask of widths in bytes (1 | 2 | 4); kAnyIndex: every width, and
+// formats without indices (dense, channel).
+constexpr uint8_t kIndex1 = 1, kIndex2 = 2, kIndex4 = 4, kAnyIndex = 0xff;
+constexpr std::size_t kAnyBatch = SIZE_MAX;
+
+using KernelFn = void (*)(const PackedMatrix& w, const MatmulArgs& a);
+
+struct KernelRow {
+  const char* name;
+  Kind kind;
+  DType dtype;
+  uint8_t indexWidths;
+  Isa isa;
+  std::size_t minBatch, maxBatch;  // batch range the row runs (inclusive)
+  bool rowBlocked;                 // also needs batch >= rowBlockedMinBatch() (GSPARSE_ROW_BLOCKED_MIN_BATCH)
+  bool (*fits)(const PackedMatrix& w);  // shape conditions beyond kind / dtype / index width (null: none)
+  KernelFn run;                    // Y = act(X W^T + bias) for a matching w and batch
+};
+
+// One family's rows, in selection order (first match wins: faster / more specific rows first).
+struct KernelList {
+  const KernelRow* rows;
+  std::size_t size;
+  const KernelRow* begin() const { return rows; }
+  const KernelRow* end() const { return rows + size; }
+};
+
+KernelList kernelsDense();
+KernelList kernelsChannel();
+KernelList kernelsCsr();
+KernelList kernelsBlock();
+KernelList kernelsNM();
+KernelList kernelsGS();
+
+// Every row of every family (the families' lists concatenated).
+const std::vector<KernelRow>& kernelTable();
+
+// Whether row r can run w at this batch (kind, dtype, index width, batch range, fits); the ISA is
+// the caller's business.
+bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch);
+
+// The row matmulCpu runs for w at this batch on ISA isa: the first accepting row of the ISA's own
+// rows or the portable (Scalar) ones, in table order. Null only if a family lacks a portable row.
+const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa);
+
+// The row named `name`, or null.
+const KernelRow* findKernel(const char* name);
+
+}  // namespace cpu
+}  // namespace gsparse

@@ -1,0 +1,91 @@
+// Shared fixtures of the native tests and the microbenchmark: pattern factories, shapes, the
+// masking that gives a random dense matrix a pattern (independent of the library's own pruning),
+// and the epilogue cases with their float64 reference.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "gsparse/kernels.h"
+#include "gsparse/pattern.h"
+
+namespace gstest {
+
+struct Shape {
+  uint32_t rows, cols;
+};
+
+inline gsparse::Pattern kindPattern(gsparse::Kind kind) {
+  gsparse::Pattern p;
+  p.kind = kind;
+  return p;
+}
+inline gsparse::Pattern densePattern() { return kindPattern(gsparse::Kind::Dense); }
+inline gsparse::Pattern csrPattern() { return kindPattern(gsparse::Kind::Csr); }
+inline gsparse::Pattern channelPattern() { return kindPattern(gsparse::Kind::Channel); }
+inline gsparse::Pattern blockPattern(uint32_t rows, uint32_t cols) {
+  gsparse::Pattern p = kindPattern(gsparse::Kind::Block);
+  p.blockRows = rows;
+  p.blockCols = cols;
+  return p;
+}
+inline gsparse::Pattern nmPattern(uint32_t n, uint32_t m) {
+  gsparse::Pattern p = kindPattern(gsparse::Kind::NM);
+  p.n = n;
+  p.m = m;
+  return p;
+}
+inline gsparse::Pattern gsPattern(uint32_t banks, uint32_t perRow = 1, bool permute = false) {
+  gsparse::Pattern p = kindPattern(gsparse::Kind::GS);
+  p.banks = banks;
+  p.perRow = perRow;
+  p.permute = permute;
+  return p;
+}
+
+// Zeroes each br x bc block of the row-major s.rows x s.cols matrix w (edge blocks clipped) with
+// probability drop, blocks in row-major order. br = 1, bc = 1: single entries; bc = s.cols: rows.
+inline void dropBlocks(std::vector<float>& w, Shape s, uint32_t br, uint32_t bc, double drop, std::mt19937& gen) {
+  std::bernoulli_distribution coin(drop);
+  for (uint32_t r0 = 0; r0 < s.rows; r0 += br)
+    for (uint32_t c0 = 0; c0 < s.cols; c0 += bc) {
+      if (!coin(gen)) continue;
+      for (uint32_t r = r0; r < std::min(s.rows, r0 + br); ++r)
+        std::fill_n(w.begin() + std::size_t{r} * s.cols + c0, std::min(bc, s.cols - c0), 0.0f);
+    }
+}
+
+// Keeps exactly n random entries of every group of m columns (all of a narrower last group when it
+// has <= n), zeroing the rest.
+inline void keepRandomNM(std::vector<float>& w, Shape s, uint32_t n, uint32_t m, std::mt19937& gen) {
+  std::vector<uint32_t> order(m);
+  for (uint32_t r = 0; r < s.rows; ++r)
+    for (uint32_t c0 = 0; c0 < s.cols; c0 += m) {
+      const uint32_t width = std::min(m, s.cols - c0);
+      std::iota(order.begin(), order.begin() + width, 0u);
+      std::shuffle(order.begin(), order.begin() + width, gen);
+      for (uint32_t k = n; k < width; ++k) w[std::size_t{r} * s.cols + c0 + order[k]] = 0.0f;
+    }
+}
+
+// The epilogues every matmul test runs.
+struct EpilogueCase {
+  const char* name;
+  bool bias;
+  gsparse::Activation act;
+};
+inline constexpr EpilogueCase kEpilogues[] = {{"none", false, gsparse::Activation::None},
+                                              {"bias+relu", true, gsparse::Activation::Relu},
+                                              {"bias+gelu", true, gsparse::Activation::Gelu}};
+
+// The activation in float64 (exact erf GELU), for references.
+inline double activate(double v, gsparse::Activation a) {
+  if (a == gsparse::Activation::Relu) return v > 0 ? v : 0;
+  if (a == gsparse::Activation::Gelu) return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+  return v;
+}
+
+}  // namespace gstest
