@@ -59,6 +59,7 @@ using gstest::nmPattern;
 
 using gstest::EpilogueCase;
 using gstest::kEpilogues;
+using gstest::matmulArgs;
 
 uint32_t baseSeed() {
   static const uint32_t seed = [] {
@@ -136,12 +137,7 @@ void checkCall(const PackedMatrix& m, DeviceWeights& dev, std::size_t batch, con
   const std::vector<float> x = gaussian(batch * m.cols, gen);
   const std::vector<float> bias = gaussian(m.rows, gen);
   std::vector<float> y(batch * m.rows, std::numeric_limits<float>::quiet_NaN());
-  MatmulArgs a;
-  a.x = x.data();
-  a.batch = batch;
-  a.y = y.data();
-  a.bias = e.bias ? bias.data() : nullptr;
-  a.activation = e.act;
+  MatmulArgs a = matmulArgs(x, batch, y, e.bias ? bias.data() : nullptr, e.act);
   matmulCuda(m, dev, a);
   const std::size_t bad = compare(m, x, batch, a.bias, e.act, y, full);
   CHECK_MSG(bad == 0, full + ": " + std::to_string(bad) + " wrong outputs");
@@ -356,12 +352,7 @@ TEST(cuda_non_finite_x_matches_cpu) {
           if (b % 2 == 1) x[b * s.cols + nanCol] = std::numeric_limits<float>::quiet_NaN();
         }
         std::vector<float> got(batch * s.rows, 0.0f), cpu(batch * s.rows, 0.0f);
-        MatmulArgs a;
-        a.x = x.data();
-        a.batch = batch;
-        a.bias = e.bias ? bias.data() : nullptr;
-        a.activation = e.act;
-        a.y = cpu.data();
+        MatmulArgs a = matmulArgs(x, batch, cpu, e.bias ? bias.data() : nullptr, e.act);
         matmulCpu(m, a);
         a.y = got.data();
         matmulCuda(m, dev, a);
@@ -447,9 +438,7 @@ TEST(cuda_nonfatal_error_keeps_backend) {
 void checkCudaMatmulRefused(DeviceWeights& dev) {
   const PackedMatrix m = randomPacked(gsPattern(32, 1), {32, 64}, DType::F32);
   std::vector<float> x(64, 1.0f), y(32);
-  MatmulArgs a;
-  a.x = x.data(), a.batch = 1, a.y = y.data();
-  CHECK_THROWS_CODE(matmulCuda(m, dev, a), ErrorCode::Backend);
+  CHECK_THROWS_CODE(matmulCuda(m, dev, matmulArgs(x, 1, y)), ErrorCode::Backend);
 }
 
 // Must stay the last test: an error that kills the CUDA context disables the backend for the

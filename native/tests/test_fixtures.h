@@ -81,6 +81,18 @@ inline constexpr EpilogueCase kEpilogues[] = {{"none", false, gsparse::Activatio
                                               {"bias+relu", true, gsparse::Activation::Relu},
                                               {"bias+gelu", true, gsparse::Activation::Gelu}};
 
+// The arguments of one call: X [batch, cols] -> Y [batch, rows], optional bias and activation.
+inline gsparse::MatmulArgs matmulArgs(const std::vector<float>& x, std::size_t batch, std::vector<float>& y,
+                                      const float* bias = nullptr, gsparse::Activation act = gsparse::Activation::None) {
+  gsparse::MatmulArgs a;
+  a.x = x.data();
+  a.batch = batch;
+  a.y = y.data();
+  a.bias = bias;
+  a.activation = act;
+  return a;
+}
+
 // The activation in float64 (exact erf GELU), for references.
 inline double activate(double v, gsparse::Activation a) {
   if (a == gsparse::Activation::Relu) return v > 0 ? v : 0;

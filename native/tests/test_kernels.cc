@@ -42,6 +42,7 @@ const std::size_t kBatches[] = {1, 2, 3, 33, 64};  // 33: a partial batch tile; 
 
 using gstest::activate;
 using gstest::kEpilogues;
+using gstest::matmulArgs;
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> isas{Isa::Scalar};
@@ -202,13 +203,7 @@ int checkOutputs(const std::vector<float>& dense, const Shape& s, std::size_t ba
   int bad = 0;
   for (const auto& ep : kEpilogues) {
     std::fill(y.begin(), y.end(), std::numeric_limits<float>::quiet_NaN());
-    MatmulArgs args;
-    args.x = x.data();
-    args.batch = batch;
-    args.y = y.data();
-    args.bias = ep.bias ? bias.data() : nullptr;
-    args.activation = ep.act;
-    run(args);
+    run(matmulArgs(x, batch, y, ep.bias ? bias.data() : nullptr, ep.act));
     for (std::size_t i = 0; i < y.size(); ++i) {
       const std::size_t r = i % s.rows;
       const double b = ep.bias ? bias[r] : 0.0;
@@ -420,10 +415,7 @@ TEST(kernel_cache_bytes_follow_the_copy) {
   const PackedMatrix pm = pack(w.data(), s.rows, s.cols, p, DType::F32);
   CHECK(kernelCacheBytes(pm) == 0);
   std::vector<float> x(64 * s.cols, 1.0f), y(64 * s.rows);
-  MatmulArgs args;
-  args.x = x.data();
-  args.batch = 64;
-  args.y = y.data();
+  const MatmulArgs args = matmulArgs(x, 64, y);
   matmulCpu(pm, args);
   const std::size_t bytes = kernelCacheBytes(pm), nnz = pm.nonzeros();
   if (activeIsa() == Isa::Scalar) {
@@ -493,11 +485,7 @@ TEST(inf_in_x_same_rows_at_every_batch) {
       for (std::size_t b = 0; b < batch; ++b) x[b * s.cols + infCol] = std::numeric_limits<float>::infinity();
       for (Isa isa : supportedIsas()) {
         setIsaOverrideForTesting(isa);
-        MatmulArgs args;
-        args.x = x.data();
-        args.batch = batch;
-        args.y = y.data();
-        matmulCpu(pm, args);
+        matmulCpu(pm, matmulArgs(x, batch, y));
         for (std::size_t b = 0; b < batch; ++b)
           for (uint32_t r = 0; r < s.rows; ++r) {
             const Finite got = classify(y[b * s.rows + r]);
@@ -528,12 +516,7 @@ TEST(nan_in_x_propagates) {
     x[5] = std::numeric_limits<float>::quiet_NaN();
     std::vector<float> dense(std::size_t{s.rows} * s.cols);
     toDense(pm, dense.data());
-    MatmulArgs args;
-    args.x = x.data();
-    args.batch = 1;
-    args.y = y.data();
-    args.activation = Activation::Relu;
-    matmulCpu(pm, args);
+    matmulCpu(pm, matmulArgs(x, 1, y, nullptr, Activation::Relu));
     for (uint32_t r = 0; r < s.rows; ++r)
       if (dense[std::size_t{r} * s.cols + 5] != 0.0f) CHECK_MSG(std::isnan(y[r]), f.name);
   }
