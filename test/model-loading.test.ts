@@ -33,6 +33,21 @@ describe('onnxruntime-node is loaded only by the model API', () => {
     expect(r.stdout).toMatch(/after=[1-9]/);
   });
 
+  it('a model whose nodes are all SparseLinear runs without loading onnxruntime's native code', () => {
+    // So a worker running it can be terminated at any moment (docs/threading.md, Teardown).
+    const r = node(`
+      const g = await import(${JSON.stringify(INDEX)});
+      const { mlpModel } = await import(${JSON.stringify(new URL('./helpers/mlp-model.mjs', import.meta.url).href)});
+      const { model } = await g.compress(mlpModel(16, 32, 4), { sparsity: 0.5, patterns: ['csr'] });
+      const s = await g.InferenceSession.create(model);
+      const out = await s.run({ x: new g.Tensor('float32', new Float32Array(2 * 16).fill(1), [2, 16]) });
+      console.log('dims=' + out.y.dims.join('x') + ' libs=' + ${ORT_LIBS});
+      await s.release();
+    `);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stdout).toContain('dims=2x4 libs=0');
+  });
+
   it('without onnxruntime-node, InferenceSession.create rejects with E_BACKEND naming the package', () => {
     // A resolve hook makes `import('onnxruntime-node')` fail as it does where the package is not installed.
     const hook = `export async function resolve(s, c, next) { if (s === 'onnxruntime-node') throw Object.assign(new Error("Cannot find package 'onnxruntime-node'"), { code: 'ERR_MODULE_NOT_FOUND' }); return next(s, c); }`;

@@ -39,6 +39,11 @@ export type Tensor = OrtCommon.Tensor;
 
 let ort: Promise<Ort> | undefined;
 
+/** E_BACKEND naming the package unless onnxruntime-node is installed; loads none of its native code. */
+export function requireOrtInstalled(): void {
+  if (common === undefined) throw new GsparseError(MISSING, 'E_BACKEND');
+}
+
 /** onnxruntime-node, imported on first use; GsparseError E_BACKEND naming the package when it is missing. */
 export function loadOrt(): Promise<Ort> {
   ort ??= import('onnxruntime-node').then(

@@ -10,7 +10,7 @@ import { checkFeeds, type InputSpec } from './feeds.js';
 import { type GraphIndex, indexGraph, topologicalOrder } from './graph.js';
 import { loadModel } from './onnx-io.js';
 import type { GraphProto, ModelProto, TypeProto } from './onnx-types.js';
-import { loadOrt, type Ort, type Tensor } from './ort.js';
+import { loadOrt, requireOrtInstalled, Tensor } from './ort.js';
 import { declaredTypes, segmentModel } from './segment-model.js';
 import { planSteps } from './segments.js';
 import { isSparseLinear, SparseLinearKernel } from './sparse-linear.js';
@@ -83,7 +83,7 @@ export class InferenceSession {
    */
   static async create(model: string | Uint8Array, opts?: SessionOptions): Promise<InferenceSession> {
     const loaded = await loadModel(model);
-    const ort = await loadOrt();
+    requireOrtInstalled();
     const proto = loaded.proto;
     const index = indexGraph(proto.graph ?? {});
     topologicalOrder(index); // E_CORRUPT for a cycle or a value nothing defines, before onnxruntime sees the graph
@@ -94,6 +94,7 @@ export class InferenceSession {
     if (!index.nodes.some(isSparseLinear)) {
       // Nothing for gsparse: onnxruntime runs the model as given (from its file when it has external data).
       const source = loaded.hadExternalData && loaded.file ? loaded.file : loaded.bytes;
+      const ort = await loadOrt();
       const session = await (typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options));
       const runner: Runner = { kind: 'ort', session, inputs: [...session.inputNames], outputs: [...session.outputNames] };
       return new InferenceSession(proto.graph ?? {}, inputs, index.outputs, [runner], [[]]);
@@ -104,16 +105,17 @@ export class InferenceSession {
       const t = index.producer.has(name) ? undefined : index.initializers.get(name);
       if (t) {
         const c = readConstant(t);
-        constants.set(name, new ort.Tensor(c.type as 'float32', c.data as Float32Array, c.dims));
+        constants.set(name, new Tensor(c.type as 'float32', c.data as Float32Array, c.dims));
       }
     }
-    const runners = await InferenceSession.#buildRunners(ort, proto, index, options);
+    const runners = await InferenceSession.#buildRunners(proto, index, options);
     const session = new InferenceSession(proto.graph ?? {}, inputs, index.outputs, runners, InferenceSession.#lastUses(runners, index.outputs));
     session.#constants = constants;
     return session;
   }
 
-  static async #buildRunners(ort: Ort, proto: ModelProto, index: GraphIndex, options: SessionOptions): Promise<Runner[]> {
+  /** The steps' runners; onnxruntime-node's native code is loaded only if a step needs it. */
+  static async #buildRunners(proto: ModelProto, index: GraphIndex, options: SessionOptions): Promise<Runner[]> {
     const types = declaredTypes(proto);
     const runners: Runner[] = [];
     try {
@@ -132,7 +134,7 @@ export class InferenceSession {
         if (missing !== undefined)
           throw new GsparseError(`ONNX model: the type of '${missing}' is unknown (declare it in the graph's value_info)`, 'E_CORRUPT');
         const bytes = segmentModel(proto, index, step, (v) => types.get(v));
-        const session = await ort.InferenceSession.create(bytes, options);
+        const session = await (await loadOrt()).InferenceSession.create(bytes, options);
         runners.push({ kind: 'ort', session, inputs: step.inputs, outputs: step.outputs });
         for (const meta of session.outputMetadata) {
           const elem = meta.isTensor ? elemTypeOf(meta.type) : undefined;

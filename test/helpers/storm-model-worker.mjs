@@ -2,8 +2,9 @@
 // teardown-storm-child.mjs with mode 'model'). Turn after turn, until the parent terminates it:
 // create an InferenceSession on a compressed model, fire unawaited run() calls, and release
 // sessions while their runs are still in flight. Rejections (E_DISPOSED after release) are expected
-// and swallowed. The model is all SparseLinear nodes: onnxruntime-node itself aborts the process when
-// a worker is terminated inside one of its calls (docs/threading.md), which gsparse cannot guard.
+// and swallowed. The model is all SparseLinear nodes, so onnxruntime-node's native code is never loaded:
+// it aborts the process when a worker is terminated inside one of its calls, loading included
+// (docs/threading.md), which gsparse cannot guard.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InferenceSession, Tensor } from '../../dist/index.js';
 
