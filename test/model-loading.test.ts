@@ -33,7 +33,7 @@ describe('onnxruntime-node is loaded only by the model API', () => {
     expect(r.stdout).toMatch(/after=[1-9]/);
   });
 
-  it('a model whose nodes are all SparseLinear runs without loading onnxruntime's native code', () => {
+  it('a model whose nodes are all SparseLinear runs without loading the native code of onnxruntime-node', () => {
     // So a worker running it can be terminated at any moment (docs/threading.md, Teardown).
     const r = node(`
       const g = await import(${JSON.stringify(INDEX)});
