@@ -65,6 +65,10 @@ export class InferenceSession {
   #released = false;
   /** Graph outputs that are initializers. */
   #constants = new Map<string, Tensor>();
+  /** Outputs of gsparse nodes that the caller never sees: their arrays are reused by later runs. */
+  #internal = new Set<string>();
+  /** Arrays of those values that no run reads any more, by value name. */
+  #spare = new Map<string, Float32Array[]>();
 
   private constructor(graph: GraphProto, inputs: InputSpec[], outputs: string[], runners: Runner[], lastUse: string[][]) {
     this.#inputs = inputs;
@@ -74,6 +78,7 @@ export class InferenceSession {
     this.outputMetadata = outputs.map((name) => valueMetadata(graph.output?.find((v) => v.name === name) ?? { name }));
     this.#runners = runners;
     this.#lastUse = lastUse;
+    for (const r of runners) if (r.kind === 'gsparse') for (const k of r.kernels) if (!outputs.includes(k.output)) this.#internal.add(k.output);
   }
 
   /**
@@ -183,10 +188,16 @@ export class InferenceSession {
         const out = await runner.session.run(segmentFeeds);
         for (const v of runner.outputs) values.set(v, out[v] as Tensor);
       } else {
-        const results = await Promise.all(runner.kernels.map((k) => k.run(values.get(k.input) as Tensor)));
+        const results = await Promise.all(
+          runner.kernels.map((k) => k.run(values.get(k.input) as Tensor, this.#internal.has(k.output) ? (n) => this.#takeSpare(k.output, n) : undefined)),
+        );
         runner.kernels.forEach((k, j) => values.set(k.output, results[j] as Tensor));
       }
-      for (const v of this.#lastUse[s] ?? []) values.delete(v);
+      for (const v of this.#lastUse[s] ?? []) {
+        const data = this.#internal.has(v) ? values.get(v)?.data : undefined;
+        if (data instanceof Float32Array) this.#spare.set(v, [...(this.#spare.get(v) ?? []), data]);
+        values.delete(v);
+      }
     }
     const result: Feeds = {};
     for (const name of this.outputNames) {
@@ -197,10 +208,18 @@ export class InferenceSession {
     return result;
   }
 
+  /** A spare array of `length` floats for value `name` (one per concurrent run at most), or undefined. */
+  #takeSpare(name: string, length: number): Float32Array | undefined {
+    const list = this.#spare.get(name);
+    const a = list?.pop();
+    return a !== undefined && a.length === length ? a : undefined;
+  }
+
   /** Releases the onnxruntime sessions and the packed matrices; later run() calls throw E_DISPOSED. */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.#spare.clear();
     await InferenceSession.#releaseAll(this.#runners);
   }
 }

@@ -68,8 +68,11 @@ export class SparseLinearKernel {
     this.activation = activation;
   }
 
-  /** Runs the layer off the event loop; RangeError / TypeError naming the node when X does not fit. */
-  async run(x: Tensor): Promise<Tensor> {
+  /**
+   * Runs the layer off the event loop; RangeError / TypeError naming the node when X does not fit. `spare(n)` may
+   * offer an array of n floats that no one reads any more to hold Y (saves allocating and zeroing a fresh one).
+   */
+  async run(x: Tensor, spare?: (length: number) => Float32Array | undefined): Promise<Tensor> {
     if (x.type !== 'float32' || !(x.data instanceof Float32Array))
       throw new TypeError(`SparseLinear '${this.name}': input '${this.input}' must be float32, got ${x.type}`);
     const dims = x.dims;
@@ -79,9 +82,11 @@ export class SparseLinearKernel {
     const batch = x.data.length / this.matrix.cols;
     const outDims = [...dims.slice(0, -1), this.matrix.rows];
     if (batch === 0) return new TensorClass('float32', new Float32Array(0), outDims);
+    const out = spare?.(batch * this.matrix.rows);
     const y = await this.matrix.matmulAsync(x.data, batch, {
       activation: this.activation,
       ...(this.bias ? { bias: this.bias } : {}),
+      ...(out ? { out } : {}),
     });
     return new TensorClass('float32', y, outDims);
   }

@@ -74,12 +74,13 @@ class MatmulWorker : public Napi::AsyncWorker {
         backend_(in.backend),
         x_(in.x.data, in.x.data + in.x.length),
         bias_(in.bias.data, in.bias.data + in.bias.length),
-        y_(in.outLength),
+        y_(new float[in.outLength]),  // not zeroed: every kernel writes all of Y
+        yLength_(in.outLength),
         args_(in.args) {
     if (!in.out.IsUndefined()) out_ = Napi::Persistent(in.out.As<Napi::Object>());
     args_.x = x_.data();
     args_.bias = in.bias.data ? bias_.data() : nullptr;
-    args_.y = y_.data();
+    args_.y = y_.get();
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -104,16 +105,16 @@ class MatmulWorker : public Napi::AsyncWorker {
     settle([this](Napi::Env env) {
       Napi::Float32Array out;
       if (out_.IsEmpty()) {
-        out = newFloat32Array(env, y_.size());
+        out = newFloat32Array(env, yLength_);
       } else {
         out = out_.Value().As<Napi::Float32Array>();
-        if (out.ElementLength() != y_.size()) {  // detached or shrunk while we ran
+        if (out.ElementLength() != yLength_) {  // detached or shrunk while we ran
           deferred_.Reject(makeJsError(env, gsparse::ErrorCode::Range,
                                        "out: the array was detached while matmulAsync ran"));
           return;
         }
       }
-      std::memcpy(out.Data(), y_.data(), y_.size() * sizeof(float));
+      std::memcpy(out.Data(), y_.get(), yLength_ * sizeof(float));
       deferred_.Resolve(out);
     });
   }
@@ -138,7 +139,9 @@ class MatmulWorker : public Napi::AsyncWorker {
   std::shared_ptr<const gsparse::PackedMatrix> matrix_;
   std::shared_ptr<gsparse::DeviceWeights> device_;  // kept alive (with its device memory) until done
   gsparse::Backend backend_;
-  std::vector<float> x_, bias_, y_;
+  std::vector<float> x_, bias_;
+  std::unique_ptr<float[]> y_;
+  std::size_t yLength_;
   gsparse::MatmulArgs args_;
   Napi::ObjectReference out_;
   gsparse::ErrorCode code_ = gsparse::ErrorCode::Internal;

@@ -6,11 +6,17 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "epilogue_span.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 
 namespace gsparse {
 namespace cpu {
+
+// The vector epilogue (epilogue_span.h) takes the activation as its value.
+static_assert(static_cast<uint8_t>(Activation::None) == kActNone && static_cast<uint8_t>(Activation::Relu) == kActRelu &&
+                  static_cast<uint8_t>(Activation::Gelu) == kActGelu,
+              "epilogue_span.h activation values");
 
 struct Epilogue {
   const float* bias = nullptr;

@@ -101,7 +101,11 @@ void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, 
       const std::size_t nc = std::min(kRbBlockCols, cols - std::min(cols, c0));
       const std::size_t width = std::min(kBatchTile, a.batch - (b0 + t * kBatchTile));
       float* dst = xt.data() + g0 * tileFloats + k * nt * kRbBlockFloats + (t - g0) * kBatchTile;
-      for (std::size_t c = 0; c <= kRbBlockCols; ++c) std::fill(dst + c * stride, dst + c * stride + kBatchTile, 0.0f);
+      // Zero what the copy below leaves unwritten: the block's zero column always, all of it when the
+      // tile or the block is partial.
+      const bool full = width == kBatchTile && nc == kRbBlockCols;
+      for (std::size_t c = full ? kRbBlockCols : 0; c <= kRbBlockCols; ++c)
+        std::fill(dst + c * stride, dst + c * stride + kBatchTile, 0.0f);
       for (std::size_t j = 0; j < width; ++j) {
         const float* src = a.x + (b0 + t * kBatchTile + j) * cols + c0;
         for (std::size_t c = 0; c < nc; ++c) dst[c * stride + j] = src[c];
@@ -112,8 +116,8 @@ void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, 
 
 }  // namespace
 
-void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn kernel) {
-  const Epilogue epi(a);
+void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, const RowBlockedIsa& isa) {
+  const uint8_t act = static_cast<uint8_t>(a.activation);
   const RowBlockedArgs ka = rb.args();
   const std::size_t tileFloats = std::size_t{rb.nBlocks} * kRbBlockFloats;
   // Passes of up to 16 tiles bound the X^T copy. Up to kCachedBytes it lives in a per-calling-thread buffer kept between calls (no page
@@ -139,14 +143,11 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn
         for (std::size_t c = c0; c < c1; ++c) {
           const std::size_t r0 = c * kRbChunkRows, nr = std::min(kRbChunkRows, rb.rows - r0);
           std::fill(acc, acc + kRbChunkRows * 64, 0.0f);
-          kernel(ka, c, nt, xg, acc);
+          isa.chunk(ka, c, nt, xg, acc);
           for (std::size_t h = 0; h < nt; ++h) {
             const std::size_t bt = b0 + (t + h) * kBatchTile, width = std::min(kBatchTile, a.batch - bt);
-            for (std::size_t j = 0; j < width; ++j) {
-              float* y = a.y + (bt + j) * rb.rows + r0;
-              const float* s = acc + h * kBatchTile + j;
-              for (std::size_t i = 0; i < nr; ++i) y[i] = epi(s[i * 64], r0 + i);
-            }
+            for (std::size_t j = 0; j < width; ++j)
+              isa.store(acc + h * kBatchTile + j, 64, a.bias ? a.bias + r0 : nullptr, act, a.y + (bt + j) * rb.rows + r0, nr);
           }
         }
         t += nt;

@@ -52,8 +52,8 @@ inline bool rowBlockedFits(const PackedMatrix& w) { return w.values.size() <= UI
 std::size_t rowBlockedMinBatch();
 
 // Y = act(X W^T + bias) for every batch row of `a` through the copy (y has rb.rows rows) with the
-// ISA's chunk kernel.
-void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, RowBlockedChunkFn kernel);
+// ISA's chunk kernel and epilogue.
+void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, const RowBlockedIsa& isa);
 
 namespace detail {
 struct RbEntry {
@@ -106,13 +106,13 @@ std::shared_ptr<const RowBlocked> cachedRowBlocked(const PackedMatrix& w, ForEac
   return built;
 }
 
-// Runs `a` through w's row-blocked copy (built on first use) with the ISA's chunk kernel. The kernel
+// Runs `a` through w's row-blocked copy (built on first use) with the ISA's kernel and epilogue. The kernel
 // table selects it only where rowBlockedFits(w).
 template <class ForEach>
-void runRowBlocked(const PackedMatrix& w, const MatmulArgs& a, RowBlockedChunkFn kernel, ForEach&& forEach) {
+void runRowBlocked(const PackedMatrix& w, const MatmulArgs& a, const RowBlockedIsa& isa, ForEach&& forEach) {
   const std::shared_ptr<const RowBlocked> rb = cachedRowBlocked(w, forEach);
   if (!rb) fail(ErrorCode::Internal, "runRowBlocked: matrix too large for the row-blocked copy");
-  spmmRowBlocked(*rb, a, kernel);
+  spmmRowBlocked(*rb, a, isa);
 }
 
 }  // namespace cpu

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "epilogue_span.h"
+
 namespace gsparse {
 namespace cpu {
 
@@ -48,6 +50,15 @@ using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk
                                    float* acc);
 void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
 void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
+
+// One ISA's pieces of the row-blocked path: the chunk kernel and the epilogue that stores a chunk's
+// accumulators (a strided span per batch column) into Y.
+struct RowBlockedIsa {
+  RowBlockedChunkFn chunk;
+  EpilogueSpanFn store;
+};
+constexpr RowBlockedIsa kRowBlockedAvx512{rowBlockedChunkAvx512, epilogueSpanAvx512};
+constexpr RowBlockedIsa kRowBlockedAvx2{rowBlockedChunkAvx2, epilogueSpanAvx2};
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -4,6 +4,7 @@
 #pragma once
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "simd_typed.h"
@@ -51,6 +52,33 @@ struct VT {
   static M nonzero(V w) { return _mm256_cmp_ps(w, zero(), _CMP_NEQ_UQ); }
   static V gather(const float* base, VI ix, M m) { return _mm256_mask_i32gather_ps(zero(), base, ix, m, 4); }
   static V gather(const float* base, VI ix) { return _mm256_i32gather_ps(base, ix, 4); }
+  // Arithmetic for the vector epilogue (epilogue_simd.h), as in simd_vt_avx512.h.
+  static V set1(float f) { return _mm256_set1_ps(f); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+  static V max(V a, V b) { return _mm256_max_ps(a, b); }  // b where either is NaN (as maxps)
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // a * 2^n for integral n in [-126, 127]: n goes straight into the exponent bits.
+  static V scale2(V a, V n) {
+    const VI e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(a, _mm256_castsi256_ps(e));
+  }
+  // a where x < 0, b elsewhere (NaN x: b).
+  static V selectNeg(V x, V a, V b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, zero(), _CMP_LT_OQ)); }
+  // The first n (<= W) floats at p, p[i * stride] apart; lanes >= n are 0 and not read.
+  static V loadStrided(const float* p, std::size_t stride, std::size_t n) {
+    const VI lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const M m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 8 ? n : 8)), lanes));
+    if (stride == 1) return _mm256_maskload_ps(p, _mm256_castps_si256(m));
+    return gather(p, _mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int>(stride))), m);
+  }
+  static void storeN(float* p, V v, std::size_t n) {
+    const VI m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 8 ? n : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(p, m, v);
+  }
   template <class T>
   static V loadValues(const T* v) { return cpu::loadValues(v); }
   template <class T>

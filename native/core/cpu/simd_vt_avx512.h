@@ -6,6 +6,7 @@
 #pragma once
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gsparse {
@@ -40,6 +41,30 @@ struct VT {
     return _mm_cvtss_f32(q);
   }
   static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  // Arithmetic for the vector epilogue (epilogue_simd.h).
+  static V set1(float f) { return _mm512_set1_ps(f); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V abs(V a) { return _mm512_abs_ps(a); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }  // b where either is NaN (as maxps)
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // a * 2^n for integral n in [-126, 127].
+  static V scale2(V a, V n) { return _mm512_scalef_ps(a, n); }
+  // a where x < 0, b elsewhere (NaN x: b).
+  static V selectNeg(V x, V a, V b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero(), _CMP_LT_OQ), b, a); }
+  // The first n (<= W) floats at p, p[i * stride] apart; lanes >= n are 0 and not read.
+  static V loadStrided(const float* p, std::size_t stride, std::size_t n) {
+    const M m = static_cast<M>(n >= 16 ? 0xffffu : (1u << n) - 1);
+    if (stride == 1) return _mm512_maskz_loadu_ps(m, p);
+    const VI ix = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                     _mm512_set1_epi32(static_cast<int>(stride)));
+    return gather(p, ix, m);
+  }
+  static void storeN(float* p, V v, std::size_t n) {
+    _mm512_mask_storeu_ps(p, static_cast<M>(n >= 16 ? 0xffffu : (1u << n) - 1), v);
+  }
   // The lanes where w is not zero (NaN included), the others 0: such a vector times w never reads x
   // for a zero weight, so 0 * Inf cannot make a NaN.
   using M = __mmask16;

@@ -109,10 +109,10 @@ void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
   block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512);
 }
 void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
 }
 void blockRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
 }
 
 // The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).

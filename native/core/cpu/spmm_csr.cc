@@ -79,10 +79,10 @@ void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedVie
 void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx2); }
 void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx512); }
 void csrRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
 }
 void csrRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
 }
 
 // Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the

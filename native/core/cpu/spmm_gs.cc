@@ -160,10 +160,10 @@ void gsGatherBatchAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
   gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx512});
 }
 void gsRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
 }
 void gsRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
 }
 
 // The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks

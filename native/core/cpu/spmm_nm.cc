@@ -100,10 +100,10 @@ void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec) {
 void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2); }
 void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512); }
 void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }
 void nmRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, rowBlockedChunkAvx512, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
+  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }
 
 // The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).

@@ -10,6 +10,7 @@
 #include "csr_simd.h"
 #include "gs_gather.h"
 #include "gsparse/errors.h"
+#include "epilogue_span.h"
 #include "nm_block_simd.h"
 #include "row_blocked_kernel.h"
 #include "sgemm_blocking.h"
@@ -46,6 +47,9 @@ void blockTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::siz
 
 void rowBlockedChunkAvx2(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
 void rowBlockedChunkAvx512(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
+
+void epilogueSpanAvx2(const float*, std::size_t, const float*, uint8_t, float*, std::size_t) { notX86(__func__); }
+void epilogueSpanAvx512(const float*, std::size_t, const float*, uint8_t, float*, std::size_t) { notX86(__func__); }
 
 void denseGemvAvx2(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }
 void denseGemvAvx512(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }

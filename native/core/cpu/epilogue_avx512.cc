@@ -1,0 +1,14 @@
+// Avx512 vectorised epilogue (epilogue_span.h); body in epilogue_simd.h. Only intrinsics and plain code
+// here (see gs_gather.h for why).
+#include "simd_vt_avx512.h"
+#include "epilogue_simd.h"
+
+namespace gsparse {
+namespace cpu {
+
+void epilogueSpanAvx512(const float* src, std::size_t stride, const float* bias, uint8_t act, float* y, std::size_t n) {
+  epilogueSpanT<VT>(src, stride, bias, act, y, n);
+}
+
+}  // namespace cpu
+}  // namespace gsparse
