@@ -9,6 +9,7 @@ import { encoderModel } from '../bench/model-graphs.js';
 import * as gsparseOrt from '../lib/model/onnxruntime-module.js';
 import { randn } from './helpers/reference.js';
 import { decode, ort, relErr, runOrt } from './helpers/onnx-build.js';
+import { mlpModel } from './helpers/mlp-model.mjs';
 import { seedOf } from './helpers/util.js';
 
 const D = 64;
@@ -47,6 +48,32 @@ describe('transformer encoder (PyTorch export layout)', () => {
       expect(relErr(out.Y?.data as Float32Array, reference.Y?.data as Float32Array)).toBeLessThanOrEqual(1e-4);
     });
   }
+
+  it('repeated, concurrent and reshaped runs: each result equals onnxruntime and later runs leave it intact', async () => {
+    // The session reuses the arrays of values only it sees (SparseLinear outputs inside the graph) from run
+    // to run; results handed to the caller must never be among them.
+    const result = await compress(model, { sparsity: 0.8, patterns: ['gs:16'] });
+    const session = await InferenceSession.create(result.model);
+    const inputs = [2, 2, 1, 3, 2].map((b, i) => new Tensor('float32', randn(b * SEQ * D, seedOf(`enc-run-${i}`)), [b, SEQ, D]));
+    const references = await Promise.all(inputs.map(async (x) => (await runOrt(result.pruned, { X: x })).Y?.data as Float32Array));
+    const first = await session.run({ X: inputs[0] as Tensor });
+    const kept = Float32Array.from(first.Y?.data as Float32Array);
+    const outs = [first];
+    outs.push(await session.run({ X: inputs[1] as Tensor }));
+    outs.push(...(await Promise.all(inputs.slice(2).map((x) => session.run({ X: x })))));
+    await session.release();
+    expect(first.Y?.data).toEqual(kept);
+    outs.forEach((o, i) => expect(relErr(o.Y?.data as Float32Array, references[i] as Float32Array)).toBeLessThanOrEqual(1e-4));
+
+    // A model whose output is itself a SparseLinear output (and whose hidden layer feeds a SparseLinear).
+    const mlp = await compress(mlpModel(D, 2 * D, 5), { sparsity: 0.8, patterns: ['csr'] });
+    const mlpSession = await InferenceSession.create(mlp.model);
+    const a = await mlpSession.run({ x: new Tensor('float32', randn(3 * D, seedOf('mlp-a')), [3, D]) });
+    const aKept = Float32Array.from(a.y?.data as Float32Array);
+    await mlpSession.run({ x: new Tensor('float32', randn(3 * D, seedOf('mlp-b')), [3, D]) });
+    await mlpSession.release();
+    expect(a.y?.data).toEqual(aKept);
+  });
 
   it('with input_ids and an embedding Gather (a BertModel export): int64 feeds, equals onnxruntime on pruned', async () => {
     const bert = encoderModel({ hidden: D, heads: 4, ffn: 2 * D, layers: 2, vocab: 50 });

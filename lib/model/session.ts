@@ -65,7 +65,7 @@ export class InferenceSession {
   #released = false;
   /** Graph outputs that are initializers. */
   #constants = new Map<string, Tensor>();
-  /** Outputs of gsparse nodes that the caller never sees: their arrays are reused by later runs. */
+  /** Outputs of gsparse nodes: once a run no longer reads one (#lastUse never lists graph outputs), its array is kept for later runs. */
   #internal = new Set<string>();
   /** Arrays of those values that no run reads any more, by value name. */
   #spare = new Map<string, Float32Array[]>();
@@ -78,7 +78,7 @@ export class InferenceSession {
     this.outputMetadata = outputs.map((name) => valueMetadata(graph.output?.find((v) => v.name === name) ?? { name }));
     this.#runners = runners;
     this.#lastUse = lastUse;
-    for (const r of runners) if (r.kind === 'gsparse') for (const k of r.kernels) if (!outputs.includes(k.output)) this.#internal.add(k.output);
+    for (const r of runners) if (r.kind === 'gsparse') for (const k of r.kernels) this.#internal.add(k.output);
   }
 
   /**
@@ -189,7 +189,7 @@ export class InferenceSession {
         for (const v of runner.outputs) values.set(v, out[v] as Tensor);
       } else {
         const results = await Promise.all(
-          runner.kernels.map((k) => k.run(values.get(k.input) as Tensor, this.#internal.has(k.output) ? (n) => this.#takeSpare(k.output, n) : undefined)),
+          runner.kernels.map((k) => k.run(values.get(k.input) as Tensor, (n) => this.#takeSpare(k.output, n))),
         );
         runner.kernels.forEach((k, j) => values.set(k.output, results[j] as Tensor));
       }
