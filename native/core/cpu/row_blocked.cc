@@ -90,7 +90,7 @@ std::size_t groupStart(std::size_t t, std::size_t tiles) {
 // X^T in the kernel's grouped block layout (row_blocked_kernel.h) for batch rows [b0, b0 + tiles * 16):
 // the group starting at tile g at xt + g * tileFloats; batch rows past the end and the zero columns read 0.
 void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, std::size_t b0, std::size_t tiles,
-                     AlignedVec<float>& xt) {
+                     RowBlockedStageFn stage, AlignedVec<float>& xt) {
   const std::size_t tileFloats = blocks * kRbBlockFloats;
   xt.resize(tiles * tileFloats);
   parallelFor(tiles * blocks, 4, [&](std::size_t i0, std::size_t i1) {
@@ -106,10 +106,7 @@ void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, 
       const bool full = width == kBatchTile && nc == kRbBlockCols;
       for (std::size_t c = full ? kRbBlockCols : 0; c <= kRbBlockCols; ++c)
         std::fill(dst + c * stride, dst + c * stride + kBatchTile, 0.0f);
-      for (std::size_t j = 0; j < width; ++j) {
-        const float* src = a.x + (b0 + t * kBatchTile + j) * cols + c0;
-        for (std::size_t c = 0; c < nc; ++c) dst[c * stride + j] = src[c];
-      }
+      stage(a.x + (b0 + t * kBatchTile) * cols + c0, cols, width, nc, dst, stride);
     }
   });
 }
@@ -130,7 +127,7 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, const RowBlockedI
   AlignedVec<float>& xt = passTiles * tileFloats * sizeof(float) <= kCachedBytes ? callerBuf : local;
   for (std::size_t b0 = 0; b0 < a.batch; b0 += kPassTiles * kBatchTile) {
     const std::size_t tiles = std::min(kPassTiles, (a.batch - b0 + kBatchTile - 1) / kBatchTile);
-    prepareBlockedX(a, rb.cols, rb.nBlocks, b0, tiles, xt);
+    prepareBlockedX(a, rb.cols, rb.nBlocks, b0, tiles, isa.stage, xt);
     // A thread's share should hold enough multiply-adds to pay for waking it (as runKernel's kMinMacs).
     const uint64_t minEntries = std::max<uint64_t>(32768 / (tiles * kBatchTile), 16);
     parallelForWeighted(rb.chunks, rb.prefix.data(), minEntries, [&](std::size_t c0, std::size_t c1) {

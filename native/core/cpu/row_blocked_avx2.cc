@@ -24,5 +24,10 @@ void rowBlockedChunkAvx2(const RowBlockedArgs& a, std::size_t c, std::size_t nt,
   else tilesT<1>(a, c, xg, acc);
 }
 
+void rowBlockedStageAvx2(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
+                          std::size_t stride) {
+  stageT(x, cols, width, nc, dst, stride);
+}
+
 }  // namespace cpu
 }  // namespace gsparse

@@ -17,5 +17,10 @@ void rowBlockedChunkAvx512(const RowBlockedArgs& a, std::size_t c, std::size_t n
   else chunkT<1, 1>(a, c, xg, acc);
 }
 
+void rowBlockedStageAvx512(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
+                          std::size_t stride) {
+  stageT(x, cols, width, nc, dst, stride);
+}
+
 }  // namespace cpu
 }  // namespace gsparse

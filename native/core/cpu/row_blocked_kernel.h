@@ -51,14 +51,24 @@ using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk
 void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
 void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
 
-// One ISA's pieces of the row-blocked path: the chunk kernel and the epilogue that stores a chunk's
-// accumulators (a strided span per batch column) into Y.
+// Stages one batch tile's slice of X^T: dst[c * stride + j] = x[j * cols + c] for j < width (<= 16 batch
+// rows), c < nc (block columns); dst slots past width / nc are left as they are.
+using RowBlockedStageFn = void (*)(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
+                                   std::size_t stride);
+void rowBlockedStageAvx512(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
+                           std::size_t stride);
+void rowBlockedStageAvx2(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
+                         std::size_t stride);
+
+// One ISA's pieces of the row-blocked path: X^T staging, the chunk kernel, and the epilogue that stores a
+// chunk's accumulators (a strided span per batch column) into Y.
 struct RowBlockedIsa {
+  RowBlockedStageFn stage;
   RowBlockedChunkFn chunk;
   EpilogueSpanFn store;
 };
-constexpr RowBlockedIsa kRowBlockedAvx512{rowBlockedChunkAvx512, epilogueSpanAvx512};
-constexpr RowBlockedIsa kRowBlockedAvx2{rowBlockedChunkAvx2, epilogueSpanAvx2};
+constexpr RowBlockedIsa kRowBlockedAvx512{rowBlockedStageAvx512, rowBlockedChunkAvx512, epilogueSpanAvx512};
+constexpr RowBlockedIsa kRowBlockedAvx2{rowBlockedStageAvx2, rowBlockedChunkAvx2, epilogueSpanAvx2};
 
 }  // namespace cpu
 }  // namespace gsparse

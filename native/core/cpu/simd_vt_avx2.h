@@ -75,6 +75,21 @@ struct VT {
     if (stride == 1) return _mm256_maskload_ps(p, _mm256_castps_si256(m));
     return gather(p, _mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int>(stride))), m);
   }
+  // dst[c * dstStride + j] = src[j * srcStride + c] for an 8 x 8 block (unaligned both sides).
+  static void transpose(const float* src, std::size_t srcStride, float* dst, std::size_t dstStride) {
+    V r[8], t[8];
+    for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src + j * srcStride);
+    for (int j = 0; j < 8; j += 2) t[j] = _mm256_unpacklo_ps(r[j], r[j + 1]), t[j + 1] = _mm256_unpackhi_ps(r[j], r[j + 1]);
+    // r[4g + m], 128-bit lane k: rows 4g..4g+3 of column 4k + m.
+    for (int g = 0; g < 8; g += 4) {
+      r[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44), r[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xee);
+      r[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44), r[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xee);
+    }
+    for (int m = 0; m < 4; ++m) {
+      _mm256_storeu_ps(dst + m * dstStride, _mm256_permute2f128_ps(r[m], r[4 + m], 0x20));
+      _mm256_storeu_ps(dst + (4 + m) * dstStride, _mm256_permute2f128_ps(r[m], r[4 + m], 0x31));
+    }
+  }
   static void storeN(float* p, V v, std::size_t n) {
     const VI m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n < 8 ? n : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     _mm256_maskstore_ps(p, m, v);

@@ -62,6 +62,25 @@ struct VT {
                                      _mm512_set1_epi32(static_cast<int>(stride)));
     return gather(p, ix, m);
   }
+  // dst[c * dstStride + j] = src[j * srcStride + c] for a 16 x 16 block (unaligned both sides).
+  static void transpose(const float* src, std::size_t srcStride, float* dst, std::size_t dstStride) {
+    V r[16], t[16];
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + j * srcStride);
+    for (int j = 0; j < 16; j += 2) t[j] = _mm512_maskz_unpacklo_ps(0xffff, r[j], r[j + 1]), t[j + 1] = _mm512_maskz_unpackhi_ps(0xffff, r[j], r[j + 1]);
+    // r[4g + m], 128-bit lane k: rows 4g..4g+3 of column 4k + m.
+    for (int g = 0; g < 16; g += 4) {
+      r[g] = _mm512_maskz_shuffle_ps(0xffff, t[g], t[g + 2], 0x44), r[g + 1] = _mm512_maskz_shuffle_ps(0xffff, t[g], t[g + 2], 0xee);
+      r[g + 2] = _mm512_maskz_shuffle_ps(0xffff, t[g + 1], t[g + 3], 0x44), r[g + 3] = _mm512_maskz_shuffle_ps(0xffff, t[g + 1], t[g + 3], 0xee);
+    }
+    for (int m = 0; m < 4; ++m) {
+      const V a = _mm512_maskz_shuffle_f32x4(0xffff, r[m], r[4 + m], 0x88), b = _mm512_maskz_shuffle_f32x4(0xffff, r[8 + m], r[12 + m], 0x88);
+      const V c = _mm512_maskz_shuffle_f32x4(0xffff, r[m], r[4 + m], 0xdd), d = _mm512_maskz_shuffle_f32x4(0xffff, r[8 + m], r[12 + m], 0xdd);
+      _mm512_storeu_ps(dst + m * dstStride, _mm512_maskz_shuffle_f32x4(0xffff, a, b, 0x88));
+      _mm512_storeu_ps(dst + (8 + m) * dstStride, _mm512_maskz_shuffle_f32x4(0xffff, a, b, 0xdd));
+      _mm512_storeu_ps(dst + (4 + m) * dstStride, _mm512_maskz_shuffle_f32x4(0xffff, c, d, 0x88));
+      _mm512_storeu_ps(dst + (12 + m) * dstStride, _mm512_maskz_shuffle_f32x4(0xffff, c, d, 0xdd));
+    }
+  }
   static void storeN(float* p, V v, std::size_t n) {
     _mm512_mask_storeu_ps(p, static_cast<M>(n >= 16 ? 0xffffu : (1u << n) - 1), v);
   }

@@ -45,6 +45,8 @@ void blockTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_
 void blockTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
                       std::size_t, std::size_t) { notX86(__func__); }
 
+void rowBlockedStageAvx2(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t) { notX86(__func__); }
+void rowBlockedStageAvx512(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t) { notX86(__func__); }
 void rowBlockedChunkAvx2(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
 void rowBlockedChunkAvx512(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
 
