@@ -41,6 +41,8 @@ interface NativeAddon {
   backends(): { name: 'cpu' | 'cuda'; available: boolean; detail: string }[];
   setThreads(n: number): void;
   environmentWarnings(): string[];
+  /** A Float32Array over native memory that matmulAsync reads and writes in place (no copies); model code only. */
+  pinnedFloat32Array(length: number): Float32Array;
 }
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -4,6 +4,7 @@
 import type { InferenceSession as OrtSession } from 'onnxruntime-common';
 
 import { GsparseError } from '../errors.js';
+import { native } from '../native.js';
 import { hardware } from '../index.js';
 import { elemTypeOf } from './element-types.js';
 import { checkFeeds, type InputSpec } from './feeds.js';
@@ -65,7 +66,10 @@ export class InferenceSession {
   #released = false;
   /** Graph outputs that are initializers. */
   #constants = new Map<string, Tensor>();
-  /** Outputs of gsparse nodes: once a run no longer reads one (#lastUse never lists graph outputs), its array is kept for later runs. */
+  /**
+   * Outputs of gsparse nodes that the caller never sees: they live in pinned arrays (matmulAsync reads and writes
+   * those in place, without copies), kept after a run's last read of them for the next run.
+   */
   #internal = new Set<string>();
   /** Arrays of those values that no run reads any more, by value name. */
   #spare = new Map<string, Float32Array[]>();
@@ -78,7 +82,8 @@ export class InferenceSession {
     this.outputMetadata = outputs.map((name) => valueMetadata(graph.output?.find((v) => v.name === name) ?? { name }));
     this.#runners = runners;
     this.#lastUse = lastUse;
-    for (const r of runners) if (r.kind === 'gsparse') for (const k of r.kernels) this.#internal.add(k.output);
+    for (const r of runners)
+      if (r.kind === 'gsparse') for (const k of r.kernels) if (!outputs.includes(k.output)) this.#internal.add(k.output);
   }
 
   /**
@@ -189,7 +194,7 @@ export class InferenceSession {
         for (const v of runner.outputs) values.set(v, out[v] as Tensor);
       } else {
         const results = await Promise.all(
-          runner.kernels.map((k) => k.run(values.get(k.input) as Tensor, (n) => this.#takeSpare(k.output, n))),
+          runner.kernels.map((k) => k.run(values.get(k.input) as Tensor, this.#internal.has(k.output) ? (n) => this.#takeSpare(k.output, n) : undefined)),
         );
         runner.kernels.forEach((k, j) => values.set(k.output, results[j] as Tensor));
       }
@@ -208,11 +213,10 @@ export class InferenceSession {
     return result;
   }
 
-  /** A spare array of `length` floats for value `name` (one per concurrent run at most), or undefined. */
-  #takeSpare(name: string, length: number): Float32Array | undefined {
-    const list = this.#spare.get(name);
-    const a = list?.pop();
-    return a !== undefined && a.length === length ? a : undefined;
+  /** A pinned array of `length` floats for internal value `name`: a spare one when its size fits, else a new one. */
+  #takeSpare(name: string, length: number): Float32Array {
+    const a = this.#spare.get(name)?.pop();
+    return a !== undefined && a.length === length ? a : native.pinnedFloat32Array(length);
   }
 
   /** Releases the onnxruntime sessions and the packed matrices; later run() calls throw E_DISPOSED. */

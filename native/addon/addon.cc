@@ -12,6 +12,7 @@
 #include "js_args.h"
 #include "js_errors.h"
 #include "matrix_handle.h"
+#include "pinned_arrays.h"
 
 namespace gsaddon {
 namespace {
@@ -136,6 +137,13 @@ Napi::Value environmentWarnings(const Napi::CallbackInfo& info) {
   });
 }
 
+// pinnedFloat32Array(n): an array matmulAsync uses in place (pinned_arrays.h); for gsparse's model code.
+Napi::Value pinnedFloat32Array(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    return newPinnedFloat32Array(info.Env(), static_cast<std::size_t>(requireIntegerIn(info[0], "length", 1, 4294967295.0)));
+  });
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -151,6 +159,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("backends", Napi::Function::New<backends>(env, "backends"));
   exports.Set("setThreads", Napi::Function::New<setThreads>(env, "setThreads"));
   exports.Set("environmentWarnings", Napi::Function::New<environmentWarnings>(env, "environmentWarnings"));
+  exports.Set("pinnedFloat32Array", Napi::Function::New<pinnedFloat32Array>(env, "pinnedFloat32Array"));
   return exports;
 }
 

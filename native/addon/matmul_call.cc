@@ -10,6 +10,7 @@
 #include "js_alloc.h"
 #include "js_args.h"
 #include "js_errors.h"
+#include "pinned_arrays.h"
 
 namespace gsaddon {
 
@@ -72,15 +73,25 @@ class MatmulWorker : public Napi::AsyncWorker {
         matrix_(std::move(m)),
         device_(std::move(dev)),
         backend_(in.backend),
-        x_(in.x.data, in.x.data + in.x.length),
+        xPinned_(findPinned(in.x.data, in.x.length)),
         bias_(in.bias.data, in.bias.data + in.bias.length),
-        y_(new float[in.outLength]),  // not zeroed: every kernel writes all of Y
         yLength_(in.outLength),
         args_(in.args) {
-    if (!in.out.IsUndefined()) out_ = Napi::Persistent(in.out.As<Napi::Object>());
-    args_.x = x_.data();
+    // Pinned arrays are used in place (this call holds their memory); others are copied, so the caller
+    // may reuse them at once and the result lands in its `out` only on the event loop.
+    if (!xPinned_) x_.assign(in.x.data, in.x.data + in.x.length);
+    args_.x = xPinned_ ? in.x.data : x_.data();
     args_.bias = in.bias.data ? bias_.data() : nullptr;
-    args_.y = y_.get();
+    if (!in.out.IsUndefined()) {
+      out_ = Napi::Persistent(in.out.As<Napi::Object>());
+      const FloatView o = requireFloat32Array(in.out, "out");
+      outPinned_ = findPinned(o.data, o.length);
+      if (outPinned_) args_.y = o.data;
+    }
+    if (!outPinned_) {
+      y_.reset(new float[yLength_]);  // not zeroed: every kernel writes all of Y
+      args_.y = y_.get();
+    }
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -108,6 +119,10 @@ class MatmulWorker : public Napi::AsyncWorker {
         out = newFloat32Array(env, yLength_);
       } else {
         out = out_.Value().As<Napi::Float32Array>();
+        if (outPinned_) {  // Y is already there
+          deferred_.Resolve(out);
+          return;
+        }
         if (out.ElementLength() != yLength_) {  // detached or shrunk while we ran
           deferred_.Reject(makeJsError(env, gsparse::ErrorCode::Range,
                                        "out: the array was detached while matmulAsync ran"));
@@ -139,6 +154,7 @@ class MatmulWorker : public Napi::AsyncWorker {
   std::shared_ptr<const gsparse::PackedMatrix> matrix_;
   std::shared_ptr<gsparse::DeviceWeights> device_;  // kept alive (with its device memory) until done
   gsparse::Backend backend_;
+  std::shared_ptr<PinnedBlock> xPinned_, outPinned_;  // held until the call is settled
   std::vector<float> x_, bias_;
   std::unique_ptr<float[]> y_;
   std::size_t yLength_;
