@@ -56,7 +56,11 @@ struct VT {
   static V set1(float f) { return _mm256_set1_ps(f); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
-  static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  // 1 / a to ~2^-23: the 12-bit estimate and one Newton step (a divide costs far more throughput).
+  static V recip(V a) {
+    const V r = _mm256_rcp_ps(a);
+    return _mm256_mul_ps(r, _mm256_fnmadd_ps(a, r, _mm256_set1_ps(2.0f)));
+  }
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }  // b where either is NaN (as maxps)
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
