@@ -7,6 +7,7 @@
 #include "nm_block_simd.h"
 #include "simd_typed.h"
 #include "simd_vt_avx512.h"
+#include "epilogue_simd.h"
 #include "stream_prefetch.h"
 
 namespace gsparse {
