@@ -1,20 +1,18 @@
 // AVX2+FMA row-blocked kernel: 4 rows x one tile (8 ymm accumulators) per slot, tiles one after
-// another; body in row_blocked_simd.inc. Only intrinsics and plain code here (see gs_gather.h for why).
+// another; body in row_blocked_simd.h. Only intrinsics and plain code here (see gs_gather.h for why).
 #include <immintrin.h>
 
 #include "row_blocked_kernel.h"
-#include "stream_prefetch.h"
 #include "simd_vt_avx2.h"
+#include "row_blocked_simd.h"
 
 namespace gsparse {
 namespace cpu {
 
-#include "row_blocked_simd.inc"
-
 namespace {
 template <int S>
 void tilesT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc) {
-  for (int h = 0; h < S; ++h) chunkT<2, S>(a, c, xg + h * 16, acc + h * 16);
+  for (int h = 0; h < S; ++h) chunkT<VT, 2, S>(a, c, xg + h * 16, acc + h * 16);
 }
 }  // namespace
 
@@ -26,7 +24,7 @@ void rowBlockedChunkAvx2(const RowBlockedArgs& a, std::size_t c, std::size_t nt,
 
 void rowBlockedStageAvx2(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
                           std::size_t stride) {
-  stageT(x, cols, width, nc, dst, stride);
+  stageT<VT>(x, cols, width, nc, dst, stride);
 }
 
 }  // namespace cpu

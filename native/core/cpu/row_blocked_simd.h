@@ -1,18 +1,26 @@
-// Row-blocked kernel body shared by row_blocked_avx512.cc and row_blocked_avx2.cc (layout and
-// contract: row_blocked_kernel.h). The includer includes its ISA's struct VT (simd_vt_avx512.h /
-// simd_vt_avx2.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
+// Row-blocked kernel bodies, templates over the ISA's vector helpers VT (simd_vt_avx512.h /
+// simd_vt_avx2.h), instantiated by row_blocked_avx512.cc and row_blocked_avx2.cc only (layout and
+// contract: row_blocked_kernel.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
 // entries stream by: each entry is one broadcast weight and NV FMAs against its column's X^T values,
 // which the block keeps in L1. The loop is load-port bound, so a step loads the 4 weights
 // at once (lane broadcasts use the shuffle port) and the FMAs' X operands are base + displacement:
 // GCC would fold the column offset into each as an indexed operand, which the core splits in two.
 // Measured with the kernel alone in a loop (2:4 4096x4096, batch 64, 1 thread): 1.9-2.0 -> 2.4-2.8 G
 // zmm FMA/s; the whole call on 2 threads moved within this machine's noise.
+#pragma once
+#include <cstddef>
+#include <cstdint>
 
+#include "row_blocked_kernel.h"
+#include "stream_prefetch.h"
+
+namespace gsparse {
+namespace cpu {
 namespace {
 
 // One entry: weight wi times its X^T column (S interleaved tiles, byte offset off * S from the block's
 // start x) into the row's NV accumulators r.
-template <int NV, int S>
+template <class VT, int NV, int S>
 inline void laneFma(typename VT::V wi, const char* x, uint16_t off, typename VT::V* r) {
   const float* p = reinterpret_cast<const float*>(x + std::size_t{off} * S);
   asm("" : "+r"(p));  // the address in a register: the loads below are base + displacement
@@ -21,7 +29,7 @@ inline void laneFma(typename VT::V wi, const char* x, uint16_t off, typename VT:
 
 // NV accumulator vectors per row (NV * W / 16 tiles, from tile xg on) out of a group of S tiles
 // interleaved per column (row_blocked_kernel.h).
-template <int NV, int S>
+template <class VT, int NV, int S>
 void chunkT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc) {
   static_assert(kRbLanes == 4, "one weight quad per slot step");
   constexpr int NL = static_cast<int>(kRbLanes), TV = 16 / VT::W;
@@ -45,10 +53,10 @@ void chunkT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc)
           prefetchAhead(o);
         }
         const typename VT::V wq = VT::loadQuad(w);
-        laneFma<NV, S>(VT::template lane<0>(wq), x, o[0], r[0]);
-        laneFma<NV, S>(VT::template lane<1>(wq), x, o[1], r[1]);
-        laneFma<NV, S>(VT::template lane<2>(wq), x, o[2], r[2]);
-        laneFma<NV, S>(VT::template lane<3>(wq), x, o[3], r[3]);
+        laneFma<VT, NV, S>(VT::template lane<0>(wq), x, o[0], r[0]);
+        laneFma<VT, NV, S>(VT::template lane<1>(wq), x, o[1], r[1]);
+        laneFma<VT, NV, S>(VT::template lane<2>(wq), x, o[2], r[2]);
+        laneFma<VT, NV, S>(VT::template lane<3>(wq), x, o[3], r[3]);
       }
       for (int i = 0; i < NL; ++i)
         for (int v = 0; v < NV; ++v) VT::store(ap[i] + v * VT::W, r[i][v]);
@@ -58,6 +66,7 @@ void chunkT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc)
 
 // One tile's X^T slice (row_blocked_kernel.h, RowBlockedStageFn): W x W register transposes where the
 // tile is full, a strided gather per column elsewhere.
+template <class VT>
 inline void stageT(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst, std::size_t stride) {
   constexpr std::size_t W = VT::W;
   std::size_t c = 0;
@@ -72,3 +81,5 @@ inline void stageT(const float* x, std::size_t cols, std::size_t width, std::siz
 }
 
 }  // namespace
+}  // namespace cpu
+}  // namespace gsparse
