@@ -1,19 +1,17 @@
-// CSR batch-1 kernel with AVX-512; body in csr_vec_simd.inc.
+// CSR batch-1 kernel with AVX-512; body in csr_vec_simd.h.
 // Only intrinsics and plain code here (see gs_gather.h for why).
 #include <immintrin.h>
 
 #include "csr_simd.h"
 #include "simd_typed.h"
 #include "simd_vt_avx512.h"
-#include "stream_prefetch.h"
+#include "csr_vec_simd.h"
 
 namespace gsparse {
 namespace cpu {
 
-#include "csr_vec_simd.inc"
-
 void csrVecAvx512(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  withTypes<kWidths24>(w, [&](auto val, auto idx) { csrVecT(w, val, idx, x, r0, r1, out); });
+  withTypes<kWidths24>(w, [&](auto val, auto idx) { csrVecT<VT>(w, val, idx, x, r0, r1, out); });
 }
 
 }  // namespace cpu

@@ -1,10 +1,17 @@
-// CSR batch-1 body shared by spmm_csr_avx512.cc and spmm_csr_avx2.cc (the includer includes its ISA's
-// struct VT): per row, 2W nonzeros at a time, column indices widened to 32 bits, x[col] gathered
+// CSR batch-1 body, a template over the ISA's vector helpers VT (simd_vt_avx512.h / simd_vt_avx2.h),
+// instantiated by spmm_csr_avx512.cc and spmm_csr_avx2.cc only: per row, 2W nonzeros at a time, column indices widened to 32 bits, x[col] gathered
 // and FMA'd into two accumulators; the row's last < W go through VT::tailDot; one horizontal sum per row.
+#pragma once
+#include <cstddef>
 
+#include "packed_view.h"
+#include "stream_prefetch.h"
+
+namespace gsparse {
+namespace cpu {
 namespace {
 
-template <class V, class I>
+template <class VT, class V, class I>
 void csrVecT(const PackedView& a, const V* val, const I* idx, const float* x, std::size_t r0, std::size_t r1,
              float* out) {
   constexpr std::size_t W = VT::W;
@@ -28,3 +35,5 @@ void csrVecT(const PackedView& a, const V* val, const I* idx, const float* x, st
 }
 
 }  // namespace
+}  // namespace cpu
+}  // namespace gsparse
