@@ -200,7 +200,11 @@ export class InferenceSession {
       }
       for (const v of this.#lastUse[s] ?? []) {
         const data = this.#internal.has(v) ? values.get(v)?.data : undefined;
-        if (data instanceof Float32Array) this.#spare.set(v, [...(this.#spare.get(v) ?? []), data]);
+        if (data instanceof Float32Array) {
+          const list = this.#spare.get(v);
+          if (list) list.push(data);
+          else this.#spare.set(v, [data]);
+        }
         values.delete(v);
       }
     }

@@ -22,6 +22,7 @@ struct MatmulInputs {
   FloatView x;
   FloatView bias;
   Napi::Value out;  // the user's `out` array, or undefined
+  FloatView outView;  // its checked view (data null when out is undefined)
   std::size_t outLength = 0;
   gsparse::Backend backend = gsparse::Backend::Cpu;
 };
@@ -39,7 +40,8 @@ MatmulInputs readInputs(const Napi::CallbackInfo& info, const gsparse::PackedMat
   in.outLength = checkedProduct(batch, m.rows, "out");
   in.out = info[4];
   if (!in.out.IsUndefined()) {
-    FloatView o = requireFloat32Array(in.out, "out");
+    in.outView = requireFloat32Array(in.out, "out");
+    const FloatView& o = in.outView;
     requireLength(o.length, in.outLength, "out", "batch " + std::to_string(batch) + " x rows " + std::to_string(m.rows));
     requireNoOverlap(o, in.x, "x");
     requireNoOverlap(o, in.bias, "bias");
@@ -84,9 +86,8 @@ class MatmulWorker : public Napi::AsyncWorker {
     args_.bias = in.bias.data ? bias_.data() : nullptr;
     if (!in.out.IsUndefined()) {
       out_ = Napi::Persistent(in.out.As<Napi::Object>());
-      const FloatView o = requireFloat32Array(in.out, "out");
-      outPinned_ = findPinned(o.data, o.length);
-      if (outPinned_) args_.y = o.data;
+      outPinned_ = findPinned(in.outView.data, in.outView.length);
+      if (outPinned_) args_.y = in.outView.data;
     }
     if (!outPinned_) {
       y_.reset(new float[yLength_]);  // not zeroed: every kernel writes all of Y
