@@ -107,3 +107,11 @@ export function setThreads(n: number): void {
 export { compress, type CompressOptions, type CompressResult, type LayerReport } from './model/compress.js';
 export { InferenceSession, type RunOptions, type SessionOptions } from './model/session.js';
 export { Tensor } from './model/ort.js';
+
+// safetensors (docs/models.md#safetensors): weights, masks and feeds in the format PyTorch and Hugging Face use.
+/** Prunes every 2-D float tensor of a safetensors file; returns pruned weights, masks and packed layers (safetensors). */
+export { compressWeights, type CompressWeightsOptions, type CompressWeightsResult, type WeightReport } from './model/compress-weights.js';
+/** Reads (checking every declared size first) and writes safetensors bytes. */
+export { readSafetensors, writeSafetensors, type SafeDType, type SafeTensor, type Safetensors } from './model/safetensors.js';
+/** Float tensors of a safetensors file to and from Float32Array (F16 / BF16 round to nearest even). */
+export { float32ToTensor, tensorToFloat32 } from './model/safetensors-values.js';
