@@ -1,4 +1,4 @@
-// One contender process of `npm run bench`, started by run.ts through contender.ts (never run by hand).
+// One contender process of `npm run bench`, started by run.ts through lib/profile/contender.ts (never run by hand).
 // engine 'gsparse': packs W to our dense and every sparse case; 'ort': onnxruntime-node's MatMul on W at
 // its default session options. Both build the same seeded W, so they multiply the same matrix. Requests:
 //   { op: 'batch', batch }              -> { checks }  binds X for this batch; each contender's last output

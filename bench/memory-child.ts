@@ -1,4 +1,4 @@
-// One case of bench/memory.ts, alone in a fresh process (started through contender.ts with --expose-gc;
+// One case of bench/memory.ts, alone in a fresh process (started through lib/profile/contender.ts with --expose-gc;
 // never run by hand): packs `count` copies of one seeded matrix and reports the resident memory they
 // add, after packing and again after one batched call on each (which builds the row-blocked copy).
 import { pack } from '../lib/index.js';

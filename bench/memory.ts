@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 
 import { parsePattern } from '../lib/index.js';
-import { Contender } from './contender.js';
+import { Contender } from '../lib/profile/contender.js';
 import type { MemoryChildArgs, MemoryChildResult } from './memory-child.js';
 
 const { values: opt } = parseArgs({

@@ -1,6 +1,6 @@
 // Whole-model bench: gsparse's InferenceSession on the compressed model against onnxruntime-node on the dense
 // model at its default options (spinning intra-op threads included), as docs/benchmarks.md
-// asks: each contender in its own process (bench/model-child.ts), rounds alternating which goes first, each
+// asks: each contender in its own process (lib/profile/model-child.ts), rounds alternating which goes first, each
 // round's ratio from that round's medians, the figure the median of the rounds.
 //   npx tsx bench/models.ts [--models mlp,bert2] [--sparsity 0.9] [--pattern gs:16] [--batch 1] [--seq 128]
 //                           [--rounds 7] [--runs 10] [--ort-spin false]
@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 
 import { compress, hardware, InferenceSession, Tensor } from '../lib/index.js';
-import { Contender, sleep } from './contender.js';
+import { Contender, sleep } from '../lib/profile/contender.js';
+import type { ModelChildArgs } from '../lib/profile/model-child.js';
 import { gaussian, relErr, seedOf } from './data.js';
 import { breakdown } from './model-breakdown.js';
 import { encoderModel, mlpModel } from './model-graphs.js';
@@ -49,9 +50,10 @@ const MODELS: Record<string, BenchModel> = {
   bert12: { name: `BERT-base encoder, 12 layers, seq ${seq}`, bytes: () => encoderModel({ hidden: 768, heads: 12, ffn: 3072, layers: 12 }), dims: [batch, seq, 768] },
 };
 
-/** One contender of the model bench in its own process (model-child.ts). */
+/** One contender of the model bench in its own process (lib/profile/model-child.ts, as profileModel uses). */
 function contender(engine: 'ort' | 'gsparse', model: string, dims: number[]): Promise<Contender> {
-  return Contender.start(new URL('./model-child.ts', import.meta.url), { engine, model, dims, ortSpin: opt['ort-spin'] !== 'false' });
+  const args: ModelChildArgs = { engine, model, feeds: [{ name: 'X', type: 'float32', dims }], ortSpin: opt['ort-spin'] !== 'false' };
+  return Contender.start(new URL('../lib/profile/model-child.ts', import.meta.url), args);
 }
 
 /** The bench input (the children build the same). */

@@ -1,6 +1,6 @@
 // `npm run bench`: gsparse's kernels against onnxruntime-node's dense MatMul at its default options, as
 // docs/benchmarks.md requires: each runtime in its own process (kernel-child.ts, forked through
-// contender.ts), never both at once; per shape, batch and regime (hot, cold) several rounds alternate
+// lib/profile/contender.ts), never both at once; per shape, batch and regime (hot, cold) several rounds alternate
 // which process goes first, a ratio is taken within each round and the figure is the median of the
 // rounds' ratios. Batch-1 rows report the fraction of the byte limit (this kernel's bytes at the
 // bandwidth ORT reaches in the same regime), batched rows the fraction of the FMA peak (peak.ts).
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { backends, hardware } from '../lib/index.js';
 import { type BenchConfig, parseConfig, type Shape, sparseCases, USAGE } from './cases.js';
-import { Contender, sleep } from './contender.js';
+import { Contender, sleep } from '../lib/profile/contender.js';
 import type { KernelChildArgs, KernelChildInfo } from './kernel-child.js';
 import { OPSET, ORT_VERSION } from './ort-peer.js';
 import { measurePeak, type Peak } from './peak.js';

@@ -1,11 +1,13 @@
-// gsparse command line: `gsparse profile` (the profiler and its report) and `gsparse info`. Started by
-// cli.ts once the optional packages it imports (commander, cli-progress) are known to be there.
+// gsparse command line: `gsparse profile` (the profiler and its report, or a whole model), `gsparse compress`
+// and `gsparse info`. Started by cli.ts once the optional packages it imports (commander, cli-progress) are there.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import cliProgress from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
+import { type CompressFlags, runCompress } from './cli-compress.js';
+import { type ProfileModelFlags, runProfileModel } from './cli-profile-model.js';
+import { ProgressDisplay, type ProgressBar } from './cli-progress.js';
 import { GsparseError, backends, hardware, parsePattern, patternToString } from './index.js';
 import { requireOptional } from './optional.js';
 import { profile } from './profile/index.js';
@@ -69,6 +71,26 @@ function parseBatches(value: string): number[] {
   });
 }
 
+function parseDims(value: string): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const item of list(value)) {
+    const m = /^([^=]+)=(\d+)$/.exec(item);
+    if (!m) throw new InvalidArgumentError(`expected NAME=VALUE pairs such as batch=1,sequence=128, got '${item}'.`);
+    dims[(m[1] as string).trim()] = Number(m[2]);
+  }
+  return dims;
+}
+
+function parseSparsity(value: string): number {
+  const x = Number(value);
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`expected a sparsity in [0, 1) such as 0.9, got '${value}'.`);
+  return x;
+}
+
+function parsePatternChoice(value: string): string[] | undefined {
+  return value.trim().toLowerCase() === 'auto' ? undefined : parsePatterns(value);
+}
+
 function parseFraction(value: string): number {
   const x = Number(value);
   if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError(`expected a number in [0, 1], got '${value}'.`);
@@ -99,29 +121,13 @@ interface ProfileFlags {
 async function runProfile(flags: ProfileFlags): Promise<void> {
   const suite = flags.quick ? QUICK_SUITE : DEFAULT_SUITE;
   const layers = flags.shapes ? shapesToLayers(flags.shapes) : suite.layers;
-  const interactive = process.stderr.isTTY === true && !flags.json;
-  const bars = interactive ? new cliProgress.MultiBar({
-    format: '{task} [{bar}] {percentage}% | {duration_formatted} | {what}',
-    barsize: 30, hideCursor: true, clearOnComplete: false, stopOnComplete: false, noTTYOutput: false,
-    stream: process.stderr,
-  }, cliProgress.Presets.shades_classic) : undefined;
-  let bar: cliProgress.SingleBar | undefined;
-  let stopped = false;
-  const stopBars = (): void => {
-    if (!stopped) bars?.stop(); // a second stop() would move the cursor up over our output
-    stopped = true;
-  };
+  const display = new ProgressDisplay(flags.json === true);
+  let bar: ProgressBar | undefined;
   const started = Date.now();
-  let lastLine = 0;
   const onProgress = (p: ProfileProgress): void => {
     const what = `${p.layer}${p.pattern ? ` ${p.pattern}` : ''}${p.pattern && p.sparsity ? ` @${Math.round(p.sparsity * 100)}%` : ''} (${p.stage})`;
-    if (interactive) {
-      bar ??= bars?.create(p.total, 0, { task: 'profile', what });
-      bar?.update(p.done, { what });
-    } else if (!flags.json && Date.now() - lastLine > 10_000) {
-      lastLine = Date.now();
-      process.stderr.write(`gsparse: profiling ${p.done}/${p.total} ${what}\n`);
-    }
+    bar ??= display.bar('profile', p.total);
+    bar.update(p.done, what);
   };
   const wanted = backends().find((b) => b.name === flags.backend);
   if (wanted && !wanted.available) throw new GsparseError(`backend ${wanted.name} is unavailable: ${wanted.detail}`, 'E_BACKEND');
@@ -140,12 +146,12 @@ async function runProfile(flags: ProfileFlags): Promise<void> {
       ...(flags.repeats ? { maxRepeats: flags.repeats } : {}),
       onProgress,
     });
-    bar?.update(bar.getTotal(), { what: `${report.results.length} runs` });
-    const chartsBar = bars?.create(1, 0, { task: 'report ', what: 'charts' });
+    bar?.update(bar.total, `${report.results.length} runs`);
+    const chartsBar = display.bar('report ', 1);
     const { reportFile, writeReport } = await import('./profile/report.js'); // vega loads only when needed
     const written = await writeReport(report, out, flags.minRetained);
-    chartsBar?.update(1, { what: `${written.svgs.length} charts` });
-    stopBars();
+    chartsBar.update(1, `${written.svgs.length} charts`);
+    display.stop();
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(reportFile(report, flags.minRetained), null, 2)}\n`);
     } else {
@@ -153,7 +159,7 @@ async function runProfile(flags: ProfileFlags): Promise<void> {
       process.stdout.write(`Report: ${written.html} (and report.json, ${written.svgs.length} SVG charts) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
   } finally {
-    stopBars();
+    display.stop();
   }
 }
 
@@ -193,7 +199,13 @@ function buildProgram(): Command {
 
   program.command('profile')
     .description('Time every candidate pattern against dense on each layer, score its quality, recommend one per layer, ' +
-      'print a table and write report.json + report.html. With no options: an embedded suite of real-world layers.')
+      'print a table and write report.json + report.html. With no options: an embedded suite of real-world layers. ' +
+      'With MODEL.onnx: the whole model compressed at each sparsity against the dense model on onnxruntime-node.')
+    .argument('[model]', 'an ONNX model: time it end to end, dense vs compressed (--sparsities, --patterns, --dims)')
+    .option('--dims <list>', 'model: a value for each symbolic input dim, e.g. batch=1,sequence=128', parseDims)
+    .option('--calibration <files>', 'model: sample feeds (safetensors, one feed record per file) for compress', list)
+    .option('--rounds <n>', 'model: timed rounds per contender (default 5)', parseCount)
+    .option('--runs <n>', 'model: runs per round (default 10)', parseCount)
     .option('--shapes <list>', 'layer shapes ROWSxCOLS (out x in), e.g. 768x3072,4096x4096 (default: the embedded suite)', parseShapes)
     .option('--patterns <list>', 'candidate patterns, e.g. csr,gs:16,2:4 (default: dense,csr,block:4x1,2:4,gs:B,gs:Bx4,channel; B from the hardware)', parsePatterns)
     .option('--sparsities <list>', 'target sparsities in (0, 1) (default: 0.5,0.75,0.9,0.95)', parseSparsities)
@@ -206,7 +218,26 @@ function buildProgram(): Command {
     .option('--repeats <n>', 'at most this many timed runs per measurement', parseCount)
     .addOption(new Option('--dtype <dtype>', 'weight storage').choices(['f32', 'f16']).default('f32'))
     .option('--seed <n>', 'seed of the generated weights', parseCount, 1)
-    .action(async (flags: ProfileFlags) => runProfile(flags));
+    .action(async (model: string | undefined, flags: ProfileFlags & ProfileModelFlags) =>
+      (model === undefined ? runProfile(flags) : runProfileModel(model, flags)));
+
+  program.command('compress')
+    .description('Compress an ONNX model (each constant-weight MatMul / Gemm becomes a gsparse SparseLinear node; ' +
+      'per-layer pattern choice timed on this machine) or a safetensors weights file (pruned weights, masks, packed layers).')
+    .argument('<input>', 'model.onnx or weights.safetensors')
+    .requiredOption('--sparsity <s>', 'target fraction of zeros per layer, e.g. 0.9', parseSparsity)
+    .option('--patterns <list>', "'auto' (default: time candidates here, pick per layer) or candidates, e.g. csr,gs:16", parsePatternChoice)
+    .option('--batch <n>', 'rows per call to optimise for (tokens x batch for transformers)', parseCount, 1)
+    .option('--calibration <files>', 'sample feeds (safetensors, one feed record per file, comma-separated): activation-aware pruning and output error', list)
+    .option('--out <file>', 'compressed output (default: IN.gsparse.onnx / IN.gsparse.safetensors)')
+    .option('--pruned-out <file>', 'also write the pruned weights in the input format (standard ONNX / safetensors)')
+    .option('--masks-out <file>', 'weights files: where the masks go (default: IN.masks.safetensors)')
+    .option('--min-retained <x>', 'quality bound for auto: retained magnitude vs unstructured', parseFraction, 0.97)
+    .option('--include <regex>', 'only layers (node or weight names) matching')
+    .option('--exclude <regex>', 'not layers matching')
+    .addOption(new Option('--dtype <dtype>', 'weight storage').choices(['f32', 'f16']).default('f32'))
+    .option('--json', 'print the per-layer report as JSON')
+    .action(async (input: string, flags: CompressFlags) => runCompress(input, flags));
 
   program.command('info')
     .description('Show the hardware gsparse sees: ISA, threads, GS banks, and which backends can run (with reasons).')

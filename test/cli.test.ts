@@ -1,11 +1,15 @@
 // The gsparse CLI as a user runs it: node dist/cli.js (rebuilt first when lib/ is newer than dist/).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { float32ToTensor, readSafetensors, writeSafetensors } from '../lib/index.js';
+import { buildModel, decode, floatInit, node, value } from './helpers/onnx-build.js';
+import { randn } from './helpers/reference.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -85,6 +89,10 @@ describe('bad arguments: one clear line, exit 2, no stack trace', () => {
     [['profile', '--bogus'], /unknown option '--bogus'/],
     [['profile', '--out'], /--out.*argument missing/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['compress', 'm.onnx'], /required option '--sparsity/],
+    [['compress', 'm.onnx', '--sparsity', '1.5'], /--sparsity.*1\.5/],
+    [['compress', 'm.onnx', '--sparsity', '0.9', '--patterns', 'gs:7'], /--patterns.*banks.*7/],
+    [['compress', '--sparsity', '0.9'], /missing required argument 'input'/],
   ])('%j', (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(2);
@@ -163,5 +171,99 @@ describe('gsparse profile (tiny)', () => {
     expect(j.version).toBe(1);
     expect(j.minRetained).toBe(0.97);
     expect(new Set(j.results.map((x) => x.pattern))).toEqual(new Set(['dense', 'csr', 'gs:16', '2:4']));
+  });
+});
+
+describe('gsparse compress', () => {
+  /** X [n, 64] -> MatMul(B1 [64, 48]) -> Relu -> MatMul(B2 [48, 32]) -> Y, written to tmp. */
+  async function modelFile(): Promise<string> {
+    const file = join(tmp, 'mlp.onnx');
+    await writeFile(file, buildModel({
+      nodes: [node('MatMul', ['X', 'B1'], ['h'], {}, 'fc1'), node('Relu', ['h'], ['r']), node('MatMul', ['r', 'B2'], ['Y'], {}, 'fc2')],
+      inputs: [value('X', ['n', 64])],
+      outputs: [value('Y', ['n', 32])],
+      initializers: [floatInit('B1', [64, 48], randn(64 * 48, 1)), floatInit('B2', [48, 32], randn(48 * 32, 2))],
+    }));
+    return file;
+  }
+
+  it('an ONNX model: table per layer, IN.gsparse.onnx and the pruned model written', async () => {
+    const input = await modelFile();
+    const pruned = join(tmp, 'mlp.pruned.onnx');
+    const r = run('compress', input, '--sparsity', '0.75', '--patterns', 'csr', '--pruned-out', pruned);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^layer\s+shape\s+pattern\s+sparsity\s+bytes/m);
+    expect(r.stdout).toMatch(/^fc1\s+48x64\s+csr\s+75\.0%/m);
+    expect(r.stdout).toMatch(/^fc2\s+32x48\s+csr\s+75\.0%/m);
+    const ops = decode(readFileSync(join(tmp, 'mlp.gsparse.onnx'))).graph?.node?.map((n) => n.opType);
+    expect(ops).toEqual(['SparseLinear', 'SparseLinear']);
+    expect(decode(readFileSync(pruned)).graph?.node?.map((n) => n.opType)).toEqual(['MatMul', 'Relu', 'MatMul']);
+  });
+
+  it('--json with a choice of patterns: each layer says what was picked and why', async () => {
+    const input = await modelFile();
+    const r = run('compress', input, '--sparsity', '0.9', '--patterns', 'csr,gs:16', '--batch', '4', '--json', '--out', join(tmp, 'j.onnx'));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { model: string; layers: { name: string; pattern: string; why: string; speedup: number }[] };
+    expect(j.model).toBe(join(tmp, 'j.onnx'));
+    expect(j.layers.map((l) => l.name)).toEqual(['fc1', 'fc2']);
+    for (const l of j.layers) {
+      expect(['csr', 'gs:16', 'gs:16:permute', 'dense']).toContain(l.pattern);
+      expect(l.why.length).toBeGreaterThan(10);
+      expect(l.speedup).toBeGreaterThan(0);
+    }
+  });
+
+  it('a safetensors weights file: packed layers and masks written, other tensors reported as skipped', async () => {
+    const input = join(tmp, 'w.safetensors');
+    await writeFile(input, writeSafetensors({
+      'fc.weight': float32ToTensor(randn(32 * 64, 3), [32, 64], 'F32'),
+      'fc.bias': float32ToTensor(randn(32, 4), [32], 'F32'),
+    }));
+    const r = run('compress', input, '--sparsity', '0.5', '--patterns', 'gs:16');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^fc\.weight\s+32x64\s+gs:16\s+50\.0%/m);
+    expect(r.stdout).toMatch(/^fc\.bias\s+32\s+-.*2-D/m);
+    const masks = readSafetensors(readFileSync(join(tmp, 'w.masks.safetensors')));
+    expect(masks.tensors.get('fc.weight')?.shape).toEqual([32, 64]);
+    const ones = [...(masks.tensors.get('fc.weight')?.data ?? [])].filter((v) => v === 1).length;
+    expect(Math.abs(ones / (32 * 64) - 0.5)).toBeLessThan(0.02); // GS rounds to whole packs
+    expect(readSafetensors(readFileSync(join(tmp, 'w.gsparse.safetensors'))).tensors.has('fc.weight')).toBe(true);
+  });
+
+  it('profile MODEL: the compressed model against onnxruntime on the dense one, per sparsity', async () => {
+    const input = await modelFile();
+    const r = run('profile', input, '--dims', 'n=4', '--sparsities', '0.5,0.9', '--patterns', 'csr', '--rounds', '2', '--runs', '2', '--json');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { feeds: { name: string; dims: number[] }[]; denseMs: number;
+      rows: { sparsity: number; ms: number; speedup: number; roundSpeedups: number[]; layers: { pattern?: string }[] }[] };
+    expect(j.feeds).toEqual([{ name: 'X', type: 'float32', dims: [4, 64] }]);
+    expect(j.denseMs).toBeGreaterThan(0);
+    expect(j.rows.map((x) => x.sparsity)).toEqual([0.5, 0.9]);
+    for (const row of j.rows) {
+      expect(row.ms).toBeGreaterThan(0);
+      expect(row.roundSpeedups).toHaveLength(2);
+      expect(row.layers.map((l) => l.pattern)).toEqual(['csr', 'csr']);
+    }
+    const text = run('profile', input, '--dims', 'n=4', '--sparsities', '0.9', '--patterns', 'csr', '--rounds', '1', '--runs', '2');
+    expect(text.stdout).toMatch(/onnxruntime-node dense at its defaults/);
+    expect(text.stdout).toMatch(/^90%\s+\S+\s+\S+x\s+.*csr x2$/m);
+  });
+
+  it('profile MODEL without a value for a symbolic dim names it', async () => {
+    const r = run('profile', await modelFile(), '--sparsities', '0.9');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/input 'X' has the symbolic dim 'n'.*--dims n=N/);
+  });
+
+  it('a file that is not ONNX is one line, exit 1', async () => {
+    const bad = join(tmp, 'bad.onnx');
+    await writeFile(bad, 'not a model');
+    const r = run('compress', bad, '--sparsity', '0.5');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gsparse: GsparseError E_CORRUPT/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
-// One contender of a bench, alone in its own process: bench/run.ts (kernel-child.ts) and bench/models.ts
-// (model-child.ts) fork their contenders through this, so that two runtimes never share a process and a
-// round can time one while the other is idle. Protocol: the child sends one first message when ready
+// One contender of a timing, alone in its own process: bench/run.ts (kernel-child.ts), bench/models.ts and
+// profileModel() (model-child.ts) fork their contenders through this, so that two runtimes never share a
+// process and a round can time one while the other is idle (docs/benchmarks.md). Protocol: the child sends one first message when ready
 // (its `info`), then answers each request with exactly one message; `{ error }` in any answer rejects.
 import { type ChildProcess, fork } from 'node:child_process';
 
@@ -18,9 +18,10 @@ export class Contender<Info = unknown> {
     this.info = info;
   }
 
-  /** Forks `script` (a .ts file run through tsx) with JSON `args` as argv[2]; resolves once the child is ready. */
+  /** Forks `script` (.js, or .ts run through tsx) with JSON `args` as argv[2]; resolves once the child is ready. */
   static async start<Info>(script: URL, args: unknown, execArgv: string[] = []): Promise<Contender<Info>> {
-    const child = fork(script, [JSON.stringify(args)], { execArgv: ['--import', 'tsx', ...execArgv] });
+    const tsx = script.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = fork(script, [JSON.stringify(args)], { execArgv: [...tsx, ...execArgv] });
     const info = await nextMessage<Info>(child);
     return new Contender<Info>(child, info);
   }
