@@ -119,11 +119,11 @@ describe('collectActivations', () => {
 describe('outputError', () => {
   it('hand-worked 1 x 2 case', () => {
     // x = [1, 2], W = [3, 4] -> y = 11; Wp = [3, 0] -> 3; error |11 - 3| / 11.
-    expect(outputError(Float32Array.of(1, 2), 1, 2, Float32Array.of(3, 4), Float32Array.of(3, 0), 1)).toBeCloseTo(8 / 11, 12);
+    expect(outputError(Float32Array.of(1, 2), 1, 2, Float32Array.of(3, 4), Float32Array.of(3, 0), 1)).toBeCloseTo(8 / 11, 6);
   });
 
   it('equals a direct float64 computation on random data', () => {
-    const [n, cols, rows] = [70, 37, 9]; // more than one 64-row block, cols not a multiple of 4
+    const [n, cols, rows] = [70, 37, 9]; // partial SIMD tiles: cols not a multiple of 16
     const x = randn(n * cols, 1);
     const w = randn(rows * cols, 2);
     const wp = w.map((v, i) => ((i * 7) % 3 === 0 ? 0 : v));
@@ -142,7 +142,7 @@ describe('outputError', () => {
       }
     const direct = Math.sqrt(num / den);
     expect(direct).toBeGreaterThan(0.1);
-    expect(Math.abs(outputError(x, n, cols, w, wp, rows) - direct)).toBeLessThan(1e-12);
+    expect(Math.abs(outputError(x, n, cols, w, wp, rows) - direct)).toBeLessThan(1e-5 * direct); // float32 products
   });
 
   it('is 0 for unpruned weights and for all-zero outputs', () => {

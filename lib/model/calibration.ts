@@ -2,6 +2,7 @@
 // strided sample of rows), read from the original dense model run in onnxruntime; and the two measures built
 // on them: Wanda importance scores and the layer output error of a pruned weight matrix.
 import { GsparseError } from '../errors.js';
+import { pack } from '../index.js';
 import { checkFeeds, type InputSpec } from './feeds.js';
 import { indexGraph } from './graph.js';
 import { encodeModel } from './onnx-io.js';
@@ -187,44 +188,61 @@ export function wandaScores(w: Float32Array, rows: number, cols: number, colSqNo
   return out;
 }
 
-/**
- * ||X Wᵀ − X Wpᵀ||_F / ||X Wᵀ||_F over the sample X [sampleRows, cols], in float64: how much of the layer's
- * output the pruned weights Wp lose on real inputs (0 when both are zero, Infinity when only X Wᵀ is).
- */
-export function outputError(sample: Float32Array, sampleRows: number, cols: number, w: Float32Array, wp: Float32Array, rows: number): number {
-  if (sample.length !== sampleRows * cols) throw new RangeError(`sample: expected ${sampleRows * cols} values, got ${sample.length}`);
-  for (const [what, m] of [['w', w], ['wp', wp]] as const)
-    if (m.length !== rows * cols) throw new RangeError(`${what}: expected ${rows * cols} values (${rows} x ${cols}), got ${m.length}`);
-  // Blocks of sample rows as float64 (typed float64 loads are what keeps this loop fast in V8), so the extra
-  // memory is O(cols), whatever the sample size; the loop runs rows x sampleRows x cols times.
-  const block = Math.max(1, Math.min(sampleRows, 64));
-  const x = new Float64Array(block * cols);
-  const wr = new Float64Array(cols);
-  const d = new Float64Array(cols);
-  let err = 0;
-  let ref = 0;
-  for (let s0 = 0; s0 < sampleRows; s0 += block) {
-    const n = Math.min(block, sampleRows - s0);
-    for (let i = 0; i < n * cols; i++) x[i] = sample[s0 * cols + i] as number;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < cols; j++) {
-        wr[j] = w[r * cols + j] as number;
-        d[j] = (w[r * cols + j] as number) - (wp[r * cols + j] as number);
-      }
-      for (let s = 0; s < n; s++) {
-        const o = s * cols;
-        let y = 0;
-        let e = 0;
-        for (let j = 0; j < cols; j++) {
-          const v = x[o + j] as number;
-          y += v * (wr[j] as number);
-          e += v * (d[j] as number);
-        }
-        ref += y * y;
-        err += e * e;
-      }
-    }
+/** Sum of squares of a, in float64. */
+function sumSq(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (a[i] as number);
+  return s;
+}
+
+/** X Mᵀ for the sample X [sampleRows, cols] and M [rows, cols], with gsparse's dense kernel. */
+function product(sample: Float32Array, sampleRows: number, m: Float32Array, rows: number, cols: number): Float32Array {
+  const dense = pack(m, [rows, cols], { pattern: 'dense' });
+  try {
+    return dense.matmul(sample, sampleRows);
+  } finally {
+    dense.dispose();
   }
-  if (ref === 0) return err === 0 ? 0 : Infinity;
-  return Math.sqrt(err / ref);
+}
+
+/**
+ * Layer output error of pruned versions of one W [rows, cols] on one sample X [sampleRows, cols]:
+ * ||X Wᵀ − X Wpᵀ||_F / ||X Wᵀ||_F, how much of the layer's output the pruned weights lose on real inputs.
+ * The difference is computed as X (W − Wp)ᵀ, exact in float32 for kept weights equal to W's, so small errors
+ * keep their precision; both products run on gsparse's dense kernel (one per candidate, not a JS triple loop).
+ */
+export class OutputErrorProbe {
+  readonly #sample: Float32Array;
+  readonly #sampleRows: number;
+  readonly #cols: number;
+  readonly #rows: number;
+  readonly #w: Float32Array;
+  readonly #ref: number;
+
+  /** Takes the sample and W, and computes ||X Wᵀ|| once. */
+  constructor(sample: Float32Array, sampleRows: number, cols: number, w: Float32Array, rows: number) {
+    if (sample.length !== sampleRows * cols) throw new RangeError(`sample: expected ${sampleRows * cols} values, got ${sample.length}`);
+    if (w.length !== rows * cols) throw new RangeError(`w: expected ${rows * cols} values (${rows} x ${cols}), got ${w.length}`);
+    this.#sample = sample;
+    this.#sampleRows = sampleRows;
+    this.#cols = cols;
+    this.#rows = rows;
+    this.#w = w;
+    this.#ref = sampleRows === 0 || rows === 0 ? 0 : sumSq(product(sample, sampleRows, w, rows, cols));
+  }
+
+  /** The error of Wp [rows, cols] (0 when both outputs are zero, Infinity when only X Wᵀ is). */
+  error(wp: Float32Array): number {
+    if (wp.length !== this.#w.length) throw new RangeError(`wp: expected ${this.#w.length} values (${this.#rows} x ${this.#cols}), got ${wp.length}`);
+    const d = new Float32Array(wp.length);
+    for (let i = 0; i < d.length; i++) d[i] = (this.#w[i] as number) - (wp[i] as number);
+    const err = this.#ref === 0 && this.#sampleRows === 0 ? 0 : sumSq(product(this.#sample, this.#sampleRows, d, this.#rows, this.#cols));
+    if (this.#ref === 0) return err === 0 ? 0 : Infinity;
+    return Math.sqrt(err / this.#ref);
+  }
+}
+
+/** ||X Wᵀ − X Wpᵀ||_F / ||X Wᵀ||_F over the sample X [sampleRows, cols] (one-off form of OutputErrorProbe). */
+export function outputError(sample: Float32Array, sampleRows: number, cols: number, w: Float32Array, wp: Float32Array, rows: number): number {
+  return new OutputErrorProbe(sample, sampleRows, cols, w, rows).error(wp);
 }

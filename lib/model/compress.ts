@@ -1,13 +1,20 @@
 // compress(): prunes and packs a model's linear layers into com.gsparse::SparseLinear nodes, and writes the
-// same pruning back into a standard ONNX model (`pruned`) that any runtime can check it against.
-import { hardware, pack } from '../index.js';
+// same pruning back into a standard ONNX model (`pruned`) that any runtime can check it against. Steps
+// (docs/models.md): fold hidden-unit permutations into neighbouring layers (GS / N:M candidates), calibrate
+// (activation-aware scores, output error), time each distinct shape per candidate, pick and pack per layer.
+import { hardware } from '../index.js';
 import type { Activation, DType } from '../native.js';
 import { parsePattern, patternToString, type Pattern } from '../pattern.js';
+import { collectActivations, type LayerActivations } from './calibration.js';
+import { defaultCandidates, shapeKey, timeShapes } from './choose-patterns.js';
 import { indexGraph, type GraphIndex, nodeInputs, topologicalOrder } from './graph.js';
+import { biasVector, prunedB, weightMatrix } from './layer-weights.js';
 import { findLinearLayers, type LinearLayer } from './linear-layers.js';
+import { narrowModel } from './narrow.js';
 import { dimsOf, encodeModel, loadModel } from './onnx-io.js';
 import type { ModelProto, NodeProto, TensorProto } from './onnx-types.js';
 import type { Tensor } from './ort.js';
+import { permuteModel } from './permute-hidden.js';
 import { GSPARSE_DOMAIN, sparseLinearNode } from './sparse-linear.js';
 import { bytesTensor, floatTensor, readFloats } from './tensor-data.js';
 
@@ -16,21 +23,36 @@ export interface CompressOptions {
   /** Target fraction of zeros of each compressed layer, e.g. 0.9 (N:M patterns have their own). */
   sparsity: number;
   /**
-   * The pattern every layer is packed with: a list of one pattern for now (per-layer choice among several is
-   * the next step). 'auto' (default) is, until then, GS with the banks that suit this CPU (hardware()).
+   * Candidates per layer: 'auto' (default: csr, GS with this CPU's banks, block:4x1; docs/models.md) or a list.
+   * With several, each distinct layer shape is timed here at `batch` and each layer gets the fastest candidate
+   * that keeps quality (`minRetained`, and the output error with calibration); with one, every layer gets it.
    */
   patterns?: 'auto' | (string | Pattern)[];
-  /** Rows per call to optimise for (used by per-layer choice, not yet). */
+  /** Rows per call to optimise for (tokens x batch for transformers); default 1. */
   batch?: number;
-  /** Sample feeds for activation-aware pruning (not yet used). */
+  /** Sample feeds: pruning by activation-aware (Wanda) scores, and each layer's output error measured. */
   calibration?: Record<string, Tensor>[];
+  /** Quality bound of the choice: retained magnitude vs unstructured pruning at the same nnz (default 0.97). */
+  minRetained?: number;
+  /** Fold hidden-unit permutations into neighbouring layers when GS or N:M is a candidate (default true). */
+  permute?: boolean;
   /** Only layers whose node name or weight name matches. */
   include?: RegExp;
   /** Not layers whose node name or weight name matches. */
   exclude?: RegExp;
   /** Storage of the packed weights. */
   dtype?: DType;
-  onProgress?: (p: { done: number; total: number; layer: string }) => void;
+  /** Progress over the steps: `stage` 'timing' (shapes x candidates), 'calibration', then 'layers'. */
+  onProgress?: (p: CompressProgress) => void;
+}
+
+/** One progress report of compress(). */
+export interface CompressProgress {
+  stage: 'timing' | 'calibration' | 'layers';
+  done: number;
+  total: number;
+  /** The layer (or shape, while timing) being worked on. */
+  layer: string;
 }
 
 /** What compress() did to one MatMul / Gemm node. */
@@ -54,6 +76,18 @@ export interface LayerReport {
   denseBytes?: number;
   activation?: Activation;
   bias?: boolean;
+  /** Why this pattern: the choice among several candidates, in a sentence. */
+  why?: string;
+  /** Retained magnitude relative to unstructured pruning at the same nnz (of the Wanda scores when calibrated). */
+  retained?: number;
+  /** Dense time / chosen pattern's time for this shape at `batch`, measured here (several candidates only). */
+  speedup?: number;
+  /** ||X Wᵀ - X Wpᵀ|| / ||X Wᵀ|| on the calibration sample. */
+  outputError?: number;
+  /** The same with plain magnitude pruning to the same pattern: what activation-aware pruning gained. */
+  magnitudeOutputError?: number;
+  /** Hidden-unit permutations folded into this layer, or why they could not be. */
+  permutation?: string;
 }
 
 /** compress()'s result (docs/models.md). */
@@ -63,64 +97,54 @@ export interface CompressResult {
   /** Standard ONNX: the same graph and shapes with the pruned weights set to zero. */
   pruned: Uint8Array;
   layers: LayerReport[];
+  /**
+   * When a layer got the `channel` pattern: `pruned` with those layers' removed units cut out of them and
+   * their consumers (docs/models.md, narrowing): a smaller dense model that any runtime runs faster.
+   */
+  narrowed?: Uint8Array;
 }
 
-function checkOptions(opts: unknown): CompressOptions & { pattern: Pattern } {
+interface Checked extends CompressOptions {
+  candidates: string[];
+  batch: number;
+  minRetained: number;
+  dtype: DType;
+}
+
+function checkOptions(opts: unknown): Checked {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('opts: expected an object with sparsity');
   const o = opts as CompressOptions;
   if (typeof o.sparsity !== 'number') throw new TypeError(`opts.sparsity: expected a number, got ${typeof o.sparsity}`);
   if (!(o.sparsity >= 0 && o.sparsity < 1)) throw new RangeError(`opts.sparsity: expected a number in [0, 1), got ${o.sparsity}`);
   for (const key of ['include', 'exclude'] as const)
     if (o[key] !== undefined && !(o[key] instanceof RegExp)) throw new TypeError(`opts.${key}: expected a RegExp`);
+  const batch = o.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 65536) throw new RangeError(`opts.batch: expected an integer in 1..65536, got ${String(batch)}`);
+  const minRetained = o.minRetained ?? 0.97;
+  if (typeof minRetained !== 'number' || !(minRetained >= 0 && minRetained <= 1))
+    throw new RangeError(`opts.minRetained: expected a number in [0, 1], got ${String(minRetained)}`);
+  if (o.calibration !== undefined && (!Array.isArray(o.calibration) || o.calibration.length === 0))
+    throw new TypeError('opts.calibration: expected a non-empty array of feed records');
+  const dtype = o.dtype ?? 'f32';
+  if (dtype !== 'f32' && dtype !== 'f16') throw new RangeError(`opts.dtype: expected 'f32' or 'f16', got ${String(dtype)}`);
   const patterns = o.patterns ?? 'auto';
-  let pattern: Pattern;
-  if (patterns === 'auto') pattern = { kind: 'gs', banks: hardware().recommendedBanks, perRow: 1 };
-  else if (!Array.isArray(patterns)) throw new TypeError("opts.patterns: expected 'auto' or an array of patterns");
-  else if (patterns.length !== 1)
-    throw new RangeError(`opts.patterns: expected one pattern (per-layer choice among several is not implemented yet), got ${patterns.length}`);
-  else pattern = parsePattern(patterns[0] as string | Pattern);
-  return { ...o, pattern };
+  let candidates: string[];
+  if (patterns === 'auto') candidates = defaultCandidates(hardware().recommendedBanks, o.sparsity);
+  else if (!Array.isArray(patterns) || patterns.length === 0) throw new TypeError("opts.patterns: expected 'auto' or a non-empty array of patterns");
+  else candidates = [...new Set(patterns.map((p) => patternToString(parsePattern(p))))];
+  return { ...o, candidates, batch, minRetained, dtype };
 }
 
-/** Calls fn(i, j) for each weight: i its index in W [rows, cols], j in B; in 64 x 64 tiles (B = Wᵀ reads stay cached). */
-function eachWeight(layer: LinearLayer, fn: (i: number, j: number) => void): void {
-  const { rows, cols, weightIsB } = layer;
-  const T = 64;
-  for (let r0 = 0; r0 < rows; r0 += T)
-    for (let c0 = 0; c0 < cols; c0 += T)
-      for (let r = r0; r < Math.min(rows, r0 + T); r++)
-        for (let c = c0; c < Math.min(cols, c0 + T); c++) fn(r * cols + c, weightIsB ? r * cols + c : c * rows + r);
-}
-
-/** W = alpha · (B or Bᵀ) as [rows, cols]. */
-function weightMatrix(layer: LinearLayer, b: Float32Array): Float32Array {
-  const w = new Float32Array(layer.rows * layer.cols);
-  eachWeight(layer, (i, j) => {
-    w[i] = layer.alpha * (b[j] as number);
-  });
-  return w;
-}
+const isGs = (p: string): boolean => p.startsWith('gs:');
+const isNm = (p: string): boolean => /^\d+:\d+$/.test(p);
 
 /**
- * B with zeros wherever the packed W (in B's layout) pruned a weight. Kept weights are B's own values, or with
- * fp16 storage the stored (rounded) ones, so that `pruned` computes what the packed model computes.
+ * Per layer candidates: with a choice, a GS candidate also competes in its `:permute` form (rows grouped by a
+ * scatter) on layers whose rows no folded permutation grouped; an explicit single pattern is taken as given.
  */
-function prunedB(layer: LinearLayer, b: Float32Array, packed: Float32Array, dtype: DType): Float32Array {
-  const out = new Float32Array(b.length);
-  eachWeight(layer, (i, j) => {
-    const w = packed[i] as number;
-    if (w !== 0) out[j] = dtype === 'f16' ? w / layer.alpha : (b[j] as number);
-  });
-  return out;
-}
-
-/** The bias vector [rows] of a layer: C or the folded Add's constant, scaled and broadcast. */
-function biasVector(layer: LinearLayer): Float32Array | undefined {
-  if (!layer.bias) return undefined;
-  const c = readFloats(layer.bias.tensor);
-  const out = new Float32Array(layer.rows);
-  for (let r = 0; r < layer.rows; r++) out[r] = layer.bias.scale * (c.length === 1 ? (c[0] as number) : (c[r] as number));
-  return out;
+function layerCandidates(o: Checked, rowsFolded: boolean): string[] {
+  if (o.candidates.length === 1 || rowsFolded) return o.candidates;
+  return o.candidates.flatMap((p) => (isGs(p) && !p.endsWith(':permute') ? [p, `${p}:permute`] : [p]));
 }
 
 /**
@@ -201,55 +225,131 @@ function prunedModel(proto: ModelProto, prunedWeights: Map<string, Float32Array>
   return { ...proto, graph: { ...graph, initializer } };
 }
 
+/** Permutation notes per layer name: what was folded into it, or why not (for `LayerReport.permutation`). */
+function permutationNotes(result: ReturnType<typeof permuteModel>): Map<string, string> {
+  const notes = new Map<string, string[]>();
+  const add = (layer: string, note: string) => notes.set(layer, [...(notes.get(layer) ?? []), note]);
+  for (const f of result.folded) {
+    add(f.producer, `rows grouped by strength (order folded into ${f.consumers.join(', ')})`);
+    for (const c of f.consumers) add(c, `cols dealt across banks by strength (order folded into ${f.producer})`);
+  }
+  for (const b of result.blocked) add(b.layer, `${b.side} not permuted: ${b.reason}`);
+  return new Map([...notes].map(([k, v]) => [k, v.join('; ')]));
+}
+
+/** Calibration per weight: the layers' inputs collected once; a B shared by several layers sums their norms. */
+async function calibrate(proto: ModelProto, layers: LinearLayer[], feeds: Record<string, Tensor>[]): Promise<Map<string, LayerActivations>> {
+  const xs = new Map(layers.map((l) => [l.x, l.cols]));
+  const acts = await collectActivations(proto, [...xs].map(([name, cols]) => ({ name, cols })), feeds, { maxSampleRows: 256 });
+  const byWeight = new Map<string, LayerActivations>();
+  for (const l of layers) {
+    const a = acts.get(l.x) as LayerActivations;
+    const prev = byWeight.get(l.weight);
+    byWeight.set(l.weight, prev ? { ...prev, rows: prev.rows + a.rows, colSqNorm: prev.colSqNorm.map((v, j) => v + (a.colSqNorm[j] as number)) } : a);
+  }
+  return byWeight;
+}
+
 /**
  * Prunes and packs every MatMul / Gemm with constant weights into a SparseLinear node (folding a following
- * bias Add and Relu / Gelu), and returns that model, the same pruning as standard ONNX, and a report per layer.
+ * bias Add and Relu / Gelu), choosing each layer's pattern among the candidates on this machine, and returns
+ * that model, the same pruning as standard ONNX, and a report per layer.
  */
 export async function compress(model: string | Uint8Array, opts: CompressOptions): Promise<CompressResult> {
   const o = checkOptions(opts);
-  const { proto } = await loadModel(model);
+  let { proto } = await loadModel(model);
+  topologicalOrder(indexGraph(proto.graph ?? {})); // E_CORRUPT for a cycle or a value nothing defines
+  const choice = o.candidates.length > 1;
+  let notes = new Map<string, string>();
+  const foldedRows = new Set<string>();
+  if ((o.permute ?? true) && o.candidates.some((p) => isGs(p) || isNm(p))) {
+    const selected = new Set(selectLayers(indexGraph(proto.graph ?? {}), o).layers.map((l) => l.name));
+    const permuted = permuteModel(proto, { layers: (producer) => selected.has(producer.name) });
+    proto = permuted.model;
+    notes = permutationNotes(permuted);
+    for (const f of permuted.folded) foldedRows.add(f.producer);
+  }
   const index = indexGraph(proto.graph ?? {});
-  topologicalOrder(index); // E_CORRUPT for a cycle or a value nothing defines
   const { layers, reports, order } = selectLayers(index, o);
-  const dtype = o.dtype ?? 'f32';
+  const distinct = [...new Map(layers.map((l) => [l.weight, l])).values()];
+  const progress = (stage: CompressProgress['stage']) => (done: number, total: number, layer: string) =>
+    o.onProgress?.({ stage, done, total, layer });
+
+  let acts: Map<string, LayerActivations> | undefined;
+  if (o.calibration) {
+    progress('calibration')(0, 1, '');
+    acts = await calibrate(proto, layers, o.calibration);
+    progress('calibration')(1, 1, '');
+  }
+  let times: Map<string, Map<string, number>> | undefined;
+  if (choice) {
+    const patterns = [...new Set(distinct.flatMap((l) => layerCandidates(o, foldedRows.has(l.name))))];
+    times = await timeShapes(distinct.map((l) => ({ rows: l.rows, cols: l.cols })), {
+      patterns, sparsity: o.sparsity, batch: o.batch, onProgress: (p) => progress('timing')(p.done, p.total, p.layer),
+    });
+  }
+  // Loaded here: the profiler's quality measure is not part of `import 'gsparse'` (test/kernels-import.test.ts).
+  const { packLayer } = await import('./pack-layer.js');
+
   const names = new Set<string>([...index.producer.keys(), ...index.initializers.keys(), ...index.consumers.keys()]);
-  const packedByWeight = new Map<string, string>();
+  const packedByWeight = new Map<string, { name: string; report: LayerReport }>();
   const prunedWeights = new Map<string, Float32Array>();
   const added: TensorProto[] = [];
   const replaced = new Map<number, NodeProto>();
   const removed = new Set<number>();
   for (const [done, layer] of layers.entries()) {
-    o.onProgress?.({ done, total: layers.length, layer: layer.name });
-    const report = { name: layer.name, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols, activation: layer.activation, bias: layer.bias !== undefined };
+    progress('layers')(done, layers.length, layer.name);
+    const base = {
+      name: layer.name, op: layer.op, weight: layer.weight, rows: layer.rows, cols: layer.cols, activation: layer.activation,
+      bias: layer.bias !== undefined, ...(notes.has(layer.name) ? { permutation: notes.get(layer.name) } : {}),
+    };
     // A B shared by several layers (one transB and alpha, see sharedWeights) is packed once.
-    let packedName = packedByWeight.get(layer.weight);
-    if (packedName === undefined) {
+    let packed = packedByWeight.get(layer.weight);
+    if (packed === undefined) {
       const b = readFloats(index.initializers.get(layer.weight) as TensorProto);
-      const m = pack(weightMatrix(layer, b), [layer.rows, layer.cols], { pattern: o.pattern, sparsity: o.sparsity, dtype });
+      const w = weightMatrix(layer, b);
+      const activations = acts?.get(layer.weight);
+      const pick = packLayer(w, layer.rows, layer.cols, {
+        sparsity: o.sparsity, dtype: o.dtype, candidates: layerCandidates(o, foldedRows.has(layer.name)),
+        ...(times ? { times: times.get(shapeKey(layer.rows, layer.cols)) as Map<string, number> } : {}),
+        minRetained: o.minRetained, ...(activations ? { activations } : {}),
+      });
+      const m = pick.matrix;
       try {
-        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense(), dtype));
-        packedName = uniqueName(names, `${layer.weight}.gsparse`);
-        added.push(bytesTensor(packedName, m.serialize()));
-        packedByWeight.set(layer.weight, packedName);
-        reports.push({ ...report, pattern: patternToString(m.pattern), sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength, denseBytes: layer.rows * layer.cols * 4 });
+        prunedWeights.set(layer.weight, prunedB(layer, b, m.toDense(), o.dtype));
+        const name = uniqueName(names, `${layer.weight}.gsparse`);
+        added.push(bytesTensor(name, m.serialize()));
+        const report: LayerReport = {
+          ...base, pattern: patternToString(m.pattern), sparsity: m.sparsity, nnz: m.nnz, byteLength: m.byteLength,
+          denseBytes: layer.rows * layer.cols * 4, retained: pick.retained,
+          ...(pick.why === undefined ? {} : { why: pick.why }),
+          ...(pick.speedup === undefined ? {} : { speedup: pick.speedup }),
+          ...(pick.outputError === undefined ? {} : { outputError: pick.outputError }),
+          ...(pick.magnitudeOutputError === undefined ? {} : { magnitudeOutputError: pick.magnitudeOutputError }),
+        };
+        packed = { name, report };
+        packedByWeight.set(layer.weight, packed);
+        reports.push(report);
       } finally {
         m.dispose();
       }
     } else {
-      const first = reports.find((r) => r.weight === layer.weight && r.skipped === undefined) as LayerReport;
-      reports.push({ ...first, ...report });
+      reports.push({ ...packed.report, ...base });
     }
     const bias = biasVector(layer);
     const biasName = bias ? uniqueName(names, `${layer.name}.gsparse_bias`) : undefined;
     if (bias && biasName) added.push(floatTensor(biasName, [layer.rows], bias));
-    replaced.set(layer.node, sparseLinearNode(layer.name, layer.x, packedName, biasName, layer.output, layer.activation));
+    replaced.set(layer.node, sparseLinearNode(layer.name, layer.x, packed.name, biasName, layer.output, layer.activation));
     for (const f of layer.folded) removed.add(f);
   }
-  o.onProgress?.({ done: layers.length, total: layers.length, layer: '' });
+  progress('layers')(layers.length, layers.length, '');
   reports.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)); // graph order
+  const pruned = prunedModel(proto, prunedWeights);
+  const narrowed = reports.some((r) => r.pattern === 'channel') ? encodeModel(narrowModel(pruned).model) : undefined;
   return {
     model: encodeModel(compressedModel(proto, index, replaced, removed, added)),
-    pruned: encodeModel(prunedModel(proto, prunedWeights)),
+    pruned: encodeModel(pruned),
     layers: reports,
+    ...(narrowed ? { narrowed } : {}),
   };
 }
