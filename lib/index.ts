@@ -13,6 +13,8 @@ export interface PruneOptions {
   pattern: string | Pattern;
   /** Target fraction of zeros in [0, 1); N:M ignores it (its sparsity is 1 - n/m). */
   sparsity?: number;
+  /** Importance per weight, [rows, cols] like w, finite and >= 0 (e.g. Wanda's |W_ij| * ||X_j||); default |w|. */
+  scores?: Float32Array;
 }
 
 export interface PackOptions extends PruneOptions {
@@ -55,12 +57,12 @@ function sparsityOf(opts: PruneOptions, pattern: Pattern): number {
   return opts.sparsity;
 }
 
-/** Magnitude-prunes w [rows, cols] to the pattern at the target sparsity; returns a masked copy. */
+/** Prunes w [rows, cols] to the pattern at the target sparsity by |w| (or opts.scores); returns a masked copy. */
 export function prune(w: Float32Array, shape: [rows: number, cols: number], opts: PruneOptions): Float32Array {
   const [rows, cols] = checkShape(shape);
   const o = checkOptions(opts);
   const pattern = parsePattern(o.pattern);
-  const handle = native.prunePack(w, rows, cols, pattern, sparsityOf(o, pattern), 'f32');
+  const handle = native.prunePack(w, rows, cols, pattern, sparsityOf(o, pattern), 'f32', o.scores);
   try {
     return handle.toDense();
   } finally {
@@ -69,18 +71,22 @@ export function prune(w: Float32Array, shape: [rows: number, cols: number], opts
 }
 
 /**
- * Packs w [rows, cols] into the pattern's compact format. With `sparsity` it prunes first; without,
- * w must already have the pattern (a model pruned elsewhere), else RangeError.
+ * Packs w [rows, cols] into the pattern's compact format. With `sparsity` it prunes first (by
+ * `scores` when given); without, w must already have the pattern (a model pruned elsewhere), else
+ * RangeError; `scores` without `sparsity` is a RangeError.
  */
 export function pack(w: Float32Array, shape: [number, number], opts: PackOptions): SparseMatrix {
   const [rows, cols] = checkShape(shape);
   const o = checkOptions(opts);
   const pattern = parsePattern(o.pattern);
   const dtype = o.dtype ?? 'f32';
+  // Without sparsity nothing is pruned (w's zeros are the pattern), so scores would be silently unused.
+  if (o.sparsity === undefined && o.scores !== undefined)
+    throw new RangeError('scores: expected only with sparsity (without it pack prunes nothing), got scores and no sparsity');
   const handle =
     o.sparsity === undefined
       ? native.pack(w, rows, cols, pattern, dtype)
-      : native.prunePack(w, rows, cols, pattern, o.sparsity, dtype);
+      : native.prunePack(w, rows, cols, pattern, o.sparsity, dtype, o.scores);
   return new SparseMatrix(handle);
 }
 

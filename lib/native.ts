@@ -34,7 +34,9 @@ export interface MatrixHandle {
 interface NativeAddon {
   setErrorClass(cls: typeof GsparseError): void;
   validatePattern(p: Pattern): void;
-  prunePack(w: Float32Array, rows: number, cols: number, p: Pattern, sparsity: number, dtype: DType): MatrixHandle;
+  /** scores: importance per weight (rows * cols, finite, >= 0); undefined ranks by |w|. */
+  prunePack(w: Float32Array, rows: number, cols: number, p: Pattern, sparsity: number, dtype: DType,
+    scores?: Float32Array): MatrixHandle;
   pack(w: Float32Array, rows: number, cols: number, p: Pattern, dtype: DType): MatrixHandle;
   deserialize(bytes: Uint8Array): MatrixHandle;
   hardware(): { simd: 'avx512' | 'avx2' | 'scalar'; threads: number; recommendedBanks: number };

@@ -306,3 +306,124 @@ describe('pack without sparsity: what the matrix already is', () => {
     }
   });
 });
+
+describe('importance scores (opts.scores)', () => {
+  const abs = (a: Float32Array) => a.map(Math.abs);
+  const keptPositions = (a: Float32Array) => a.map((v) => (v !== 0 ? 1 : 0));
+  const CASES: [string, number][] = [
+    ['csr', 0.7], ['block:4x1', 0.6], ['block:2x2', 0.6], ['2:4', 0.5], ['1:4', 0.75],
+    ['gs:16', 0.8], ['gs:16x4', 0.7], ['gs:8:permute', 0.8], ['channel', 0.5],
+  ];
+  const SCORE_SHAPES: [number, number][] = [[37, 45], [33, 70]];
+
+  // Ranking w by scores = |w2| must keep exactly what magnitude pruning of w2 keeps, with w's values.
+  describe.each(CASES)('%s @%s', (pattern, sparsity) => {
+    it.each(SCORE_SHAPES)('%ix%i: keeps where prune(w2) keeps, values from w', (rows, cols) => {
+      const shape: [number, number] = [rows, cols];
+      const w = weightsFor(rows, cols, 'scores-w', pattern);
+      const w2 = weightsFor(rows, cols, 'scores-w2', pattern);
+      const scores = abs(w2);
+      const scoresCopy = scores.slice();
+      const p = prune(w, shape, { pattern, sparsity, scores });
+      const reference = prune(w2, shape, { pattern, sparsity });
+      expect(describeDiff(keptPositions(p), keptPositions(reference), cols)).toBeNull();
+      const expected = w.map((v, i) => (reference[i] !== 0 ? v : 0));
+      expect(describeDiff(p, expected, cols)).toBeNull();
+      // not what magnitude pruning of w keeps (else the checks above could pass with scores ignored)
+      expect(describeDiff(keptPositions(p), keptPositions(prune(w, shape, { pattern, sparsity })))).not.toBeNull();
+      expect(describeDiff(scores, scoresCopy)).toBeNull(); // scores not modified
+      const sm = pack(w, shape, { pattern, sparsity, scores });
+      try {
+        expect(describeDiff(sm.toDense(), expected, cols)).toBeNull();
+      } finally {
+        sm.dispose();
+      }
+    });
+  });
+
+  it('hand-worked: w = [4, 3, 2, 1] by scores [1, 2, 3, 4] at 50% keeps the last two', () => {
+    const w = Float32Array.from([4, 3, 2, 1]);
+    const scores = Float32Array.from([1, 2, 3, 4]);
+    expect(Array.from(prune(w, [1, 4], { pattern: 'csr', sparsity: 0.5, scores }))).toEqual([0, 0, 2, 1]);
+    expect(Array.from(prune(w, [1, 4], { pattern: '2:4', scores }))).toEqual([0, 0, 2, 1]);
+    const sm = pack(w, [1, 4], { pattern: 'csr', sparsity: 0.5, scores });
+    try {
+      expect(Array.from(sm.toDense())).toEqual([0, 0, 2, 1]);
+    } finally {
+      sm.dispose();
+    }
+  });
+
+  it('scores = |w| gives magnitude pruning exactly', () => {
+    const w = weightsFor(37, 70, 'scores-abs');
+    for (const pattern of ['csr', 'block:4x4', '2:4', 'gs:16x4:permute', 'channel']) {
+      const sparsity = pattern === '2:4' ? 0.5 : 0.8;
+      const byScores = prune(w, [37, 70], { pattern, sparsity, scores: abs(w) });
+      expect(describeDiff(byScores, prune(w, [37, 70], { pattern, sparsity })), pattern).toBeNull();
+    }
+  });
+
+  describe('bad scores', () => {
+    const shape: [number, number] = [8, 16];
+    const w = weightsFor(8, 16, 'scores-bad');
+    const opts = (scores: unknown) => ({ pattern: 'csr', sparsity: 0.5, scores: scores as Float32Array });
+    const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+    it.each([
+      ['an Array', Array.from({ length: 128 }, () => 1)],
+      ['a Float64Array', new Float64Array(128).fill(1)],
+      ['null', null],
+      ['a number', 1],
+    ])('%s is a TypeError naming scores (prune and pack)', (_what, scores) => {
+      for (const fn of [() => prune(w, shape, opts(scores)), () => pack(w, shape, opts(scores))]) {
+        const e = thrown(fn);
+        expect(e).toBeInstanceOf(TypeError);
+        expect(message(e)).toMatch(/^scores: expected a Float32Array/);
+      }
+    });
+
+    it.each([127, 129, 0])('length %i (not 8 x 16) is a RangeError naming scores and both lengths', (length) => {
+      const scores = new Float32Array(length);
+      for (const fn of [() => prune(w, shape, opts(scores)), () => pack(w, shape, opts(scores))]) {
+        const e = thrown(fn);
+        expect(e).toBeInstanceOf(RangeError);
+        expect(message(e)).toMatch(/^scores: expected length 128 /);
+        expect(message(e)).toContain(`got ${length}`);
+      }
+    });
+
+    it.each([
+      ['NaN', NaN, 'NaN'],
+      ['negative', -0.5, '-0.5'],
+      ['tiny negative', -1e-30, '-1e-30'],
+      ['Infinity', Infinity, 'Infinity'],
+      ['-Infinity', -Infinity, '-Infinity'],
+    ])('%s is a RangeError naming the first bad index', (_what, bad, shown) => {
+      const scores = new Float32Array(128).fill(1);
+      scores[37] = bad;
+      scores[90] = bad;
+      for (const pattern of ['csr', 'gs:16', 'channel', '2:4']) {
+        const e = thrown(() => prune(w, shape, { pattern, sparsity: 0.5, scores }));
+        expect(e, pattern).toBeInstanceOf(RangeError);
+        expect(message(e), pattern).toBe(`scores[37]: expected a finite value >= 0, got ${shown}`);
+      }
+      expect(thrown(() => pack(w, shape, { pattern: 'gs:16', sparsity: 0.5, scores }))).toBeInstanceOf(RangeError);
+    });
+
+    it('zeros (and -0) are valid scores: ties go to the lower index', () => {
+      const scores = new Float32Array(128);
+      scores[5] = -0;
+      const p = prune(w, shape, { pattern: 'csr', sparsity: 0.5, scores });
+      expect(describeDiff(p, w.map((v, i) => (i < 64 ? v : 0)))).toBeNull();
+    });
+
+    it('pack without sparsity with scores is a RangeError (nothing is pruned)', () => {
+      const scores = abs(w);
+      for (const pattern of ['dense', 'csr', '2:4']) {
+        const e = thrown(() => pack(w, shape, { pattern, scores }));
+        expect(e, pattern).toBeInstanceOf(RangeError);
+        expect(message(e)).toMatch(/^scores: /);
+      }
+    });
+  });
+});

@@ -53,14 +53,25 @@ Napi::Value validatePattern(const Napi::CallbackInfo& info) {
   });
 }
 
-// prunePack(w, rows, cols, pattern, sparsity, dtype) -> MatrixHandle
+// Optional importance per weight, one per entry of w (undefined: none). The core checks the values.
+const float* readScores(const Napi::Value& v, const DenseInput& w) {
+  if (v.IsUndefined()) return nullptr;
+  FloatView scores = requireFloat32Array(v, "scores");
+  requireLength(scores.length, static_cast<uint64_t>(w.rows) * w.cols, "scores",
+                "rows " + std::to_string(w.rows) + " x cols " + std::to_string(w.cols) + ", one per weight");
+  return scores.data;
+}
+
+// prunePack(w, rows, cols, pattern, sparsity, dtype, scores?) -> MatrixHandle
 Napi::Value prunePack(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     DenseInput w = readDense(info);
     gsparse::Pattern p = readPattern(info[3]);
     double sparsity = readSparsity(info[4]);
     gsparse::DType dtype = readDType(info[5]);
-    return MatrixHandle::create(info.Env(), gsparse::pruneAndPack(w.data, w.rows, w.cols, p, sparsity, dtype));
+    const float* scores = readScores(info[6], w);
+    return MatrixHandle::create(info.Env(),
+                                gsparse::pruneAndPack(w.data, w.rows, w.cols, p, sparsity, dtype, scores));
   });
 }
 

@@ -1,5 +1,6 @@
 // pruneAndPack: every pattern's invariants checked from outside the format (toDense output plus
-// the pattern), GS quality against unstructured pruning, errors, and printed 4096x4096 timings.
+// the pattern), GS quality against unstructured pruning, importance scores, errors, and printed
+// 4096x4096 timings.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
 #include "gsparse/prune.h"
+#include "gsparse/serialize.h"
 #include "test_framework.h"
 
 using namespace gsparse;
@@ -354,6 +356,109 @@ TEST(prune_errors_are_range) {
   CHECK_THROWS_CODE(pruneAndPack(w.data(), 8, 16, p, 0.5, DType::F32), ErrorCode::Range);
   p = parse("block:0x4");
   CHECK_THROWS_CODE(pruneAndPack(w.data(), 8, 16, p, 0.5, DType::F32), ErrorCode::Range);
+}
+
+// Importance scores. Ranking w by scores = |w2| must select exactly what magnitude pruning of w2
+// selects (every method: thresholds, budgets, fills, row orders), with w's values in the kept places.
+// The reference is pruneAndPack(w2) without scores, so the test needs no model of any method.
+TEST(prune_scores_select_what_pruning_the_scores_selects) {
+  const char* const names[] = {"dense", "csr", "block:4x1", "block:2x2", "2:4", "1:4",
+                               "gs:16", "gs:16x4", "gs:8:permute", "channel"};
+  const Shape shapes[] = {{37, 45}, {33, 70}, {64, 64}};
+  uint32_t seed = 900;
+  for (const char* name : names) {
+    for (Shape sh : shapes) {
+      for (double s : {0.5, 0.8}) {
+        const std::size_t n = static_cast<std::size_t>(sh.rows) * sh.cols;
+        const auto w = gstest::randomMatrix(n, seed++), w2 = gstest::randomMatrix(n, seed++);
+        std::vector<float> scores(n);
+        std::transform(w2.begin(), w2.end(), scores.begin(), [](float v) { return std::fabs(v); });
+        const std::string ctx = std::string(name) + " " + std::to_string(sh.rows) + "x" + std::to_string(sh.cols) +
+                                " s=" + std::to_string(s);
+        const Pattern p = parse(name);
+        PackedMatrix byScores = pruneAndPack(w.data(), sh.rows, sh.cols, p, s, DType::F32, scores.data());
+        PackedMatrix reference = pruneAndPack(w2.data(), sh.rows, sh.cols, p, s, DType::F32);
+        PackedMatrix byMagnitude = pruneAndPack(w.data(), sh.rows, sh.cols, p, s, DType::F32);
+        std::vector<float> d(n), dRef(n), dMag(n);
+        toDense(byScores, d.data());
+        toDense(reference, dRef.data());
+        toDense(byMagnitude, dMag.data());
+        uint64_t kept = 0, wrongPlace = 0, wrongValue = 0, differsFromMagnitude = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          kept += d[i] != 0.0f;
+          wrongPlace += (d[i] != 0.0f) != (dRef[i] != 0.0f);
+          wrongValue += d[i] != 0.0f && d[i] != w[i];
+          differsFromMagnitude += (d[i] != 0.0f) != (dMag[i] != 0.0f);
+        }
+        CHECK_MSG(kept > 0 && kept < n, ctx + ": kept " + std::to_string(kept));
+        CHECK_MSG(wrongPlace == 0, ctx + ": " + std::to_string(wrongPlace) + " positions differ from pruning |w2|");
+        CHECK_MSG(wrongValue == 0, ctx + ": " + std::to_string(wrongValue) + " kept values differ from w");
+        // Otherwise the check above could pass with scores ignored.
+        CHECK_MSG(differsFromMagnitude > 0, ctx + ": same selection as magnitude pruning of w");
+        // Same structure, packs in the same (importance) order, same permutation.
+        bool sameIndices = byScores.indices.size() == reference.indices.size();
+        for (std::size_t i = 0; sameIndices && i < reference.indices.size(); ++i)
+          sameIndices = byScores.indices.get(i) == reference.indices.get(i);
+        CHECK_MSG(sameIndices && byScores.ptr == reference.ptr && byScores.rowIds == reference.rowIds,
+                  ctx + ": packed structure differs from pruning |w2|");
+      }
+    }
+  }
+}
+
+// Scores = |w| is magnitude pruning, byte for byte.
+TEST(prune_scores_abs_w_equals_no_scores) {
+  const auto w = gstest::randomMatrix(37 * 70, 950);
+  std::vector<float> abs(w.size());
+  std::transform(w.begin(), w.end(), abs.begin(), [](float v) { return std::fabs(v); });
+  for (const char* name : kPatterns) {
+    for (DType dt : {DType::F32, DType::F16}) {
+      const auto a = serialize(pruneAndPack(w.data(), 37, 70, parse(name), 0.7, dt, abs.data()));
+      const auto b = serialize(pruneAndPack(w.data(), 37, 70, parse(name), 0.7, dt));
+      CHECK_MSG(a == b, name);
+    }
+  }
+}
+
+// Worked by hand: w = [4, 3, 2, 1] ranked by scores [1, 2, 3, 4] keeps the last two weights.
+TEST(prune_scores_hand_worked) {
+  const float w[] = {4, 3, 2, 1}, scores[] = {1, 2, 3, 4};
+  for (const char* name : {"csr", "2:4"}) {
+    std::vector<float> d(4);
+    toDense(pruneAndPack(w, 1, 4, parse(name), 0.5, DType::F32, scores), d.data());
+    CHECK_MSG((d == std::vector<float>{0, 0, 2, 1}), name);
+  }
+  // Equal scores: ties go to the lower index, so the first two.
+  const float zeros[] = {0, 0, 0, 0};
+  std::vector<float> d(4);
+  toDense(pruneAndPack(w, 1, 4, parse("csr"), 0.5, DType::F32, zeros), d.data());
+  CHECK((d == std::vector<float>{4, 3, 0, 0}));
+  // Channel: row 1's scores outweigh row 0's although its weights are smaller.
+  const float w2[] = {9, 9, 1, 1}, rowScores[] = {1, 1, 2, 2};
+  toDense(pruneAndPack(w2, 2, 2, parse("channel"), 0.5, DType::F32, rowScores), d.data());
+  CHECK((d == std::vector<float>{0, 0, 1, 1}));
+}
+
+TEST(prune_scores_errors_name_the_first_bad_index) {
+  const auto w = gstest::randomMatrix(8 * 16, 19);
+  for (float bad : {std::nanf(""), -1.0f, -1e-30f, static_cast<float>(INFINITY), -static_cast<float>(INFINITY)}) {
+    for (const char* name : {"csr", "gs:16", "channel"}) {
+      std::vector<float> scores(w.size(), 1.0f);
+      scores[41] = bad;
+      scores[99] = bad;
+      std::string message;
+      try {
+        pruneAndPack(w.data(), 8, 16, parse(name), 0.5, DType::F32, scores.data());
+      } catch (const Error& e) {
+        message = e.what();
+        CHECK_MSG(e.code() == ErrorCode::Range, message);
+      }
+      CHECK_MSG(message.rfind("scores[41]: ", 0) == 0, std::string(name) + ": '" + message + "'");
+    }
+  }
+  std::vector<float> scores(w.size(), 0.0f);
+  scores[3] = -0.0f;  // not below 0
+  CHECK(pruneAndPack(w.data(), 8, 16, parse("csr"), 0.5, DType::F32, scores.data()).nonzeros() == 64);
 }
 
 double processCpuMs() {

@@ -104,7 +104,8 @@ std::string numberText(double v) {
   return os.str();
 }
 
-void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity, DType dtype) {
+void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity, DType dtype,
+                    const float* scores) {
   validatePattern(pattern);
   require(std::isfinite(sparsity) && sparsity >= 0.0 && sparsity < 1.0,
           "sparsity: expected a number in [0, 1), got " + numberText(sparsity));
@@ -115,16 +116,24 @@ void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern&
   require(n <= UINT32_MAX, "rows*cols: expected at most 4294967295 weights, got " + std::to_string(n));
   require(w != nullptr, "w: expected rows*cols weights, got none");
   requireStorable(w, n, dtype);
+  if (scores == nullptr) return;
+  // Importance is ranked by its IEEE bits (Ranking::key): only finite values >= 0 order correctly.
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!(std::isfinite(scores[i]) && scores[i] >= 0.0f))
+      fail(ErrorCode::Range,
+           "scores[" + std::to_string(i) + "]: expected a finite value >= 0, got " + numberText(scores[i]));
+  }
 }
 
 }  // namespace
 
 PackedMatrix pruneAndPack(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity,
-                          DType dtype) {
+                          DType dtype, const float* scores) {
   using namespace prune_detail;
-  checkArguments(w, rows, cols, pattern, sparsity, dtype);
+  checkArguments(w, rows, cols, pattern, sparsity, dtype, scores);
+  const float* importance = scores ? scores : w;  // ranked by |importance|: w itself = magnitude pruning
   if (pattern.kind == Kind::GS) {
-    PackedMatrix m = pruneGs(w, rows, cols, pattern, sparsity, dtype);
+    PackedMatrix m = pruneGs(w, importance, rows, cols, pattern, sparsity, dtype);
 #ifndef NDEBUG
     validate(m);
 #endif
@@ -134,12 +143,12 @@ PackedMatrix pruneAndPack(const float* w, uint32_t rows, uint32_t cols, const Pa
   switch (pattern.kind) {
     case Kind::Dense:
       if (sparsity == 0.0) return pack(w, rows, cols, pattern, dtype);  // keeps every weight
-      masked = pruneUnstructured(w, rows, cols, sparsity);
+      masked = pruneUnstructured(w, importance, rows, cols, sparsity);
       break;
-    case Kind::Csr: masked = pruneUnstructured(w, rows, cols, sparsity); break;
-    case Kind::Block: masked = pruneBlock(w, rows, cols, pattern, sparsity); break;
-    case Kind::NM: masked = pruneNM(w, rows, cols, pattern); break;
-    case Kind::Channel: masked = pruneChannel(w, rows, cols, sparsity); break;
+    case Kind::Csr: masked = pruneUnstructured(w, importance, rows, cols, sparsity); break;
+    case Kind::Block: masked = pruneBlock(w, importance, rows, cols, pattern, sparsity); break;
+    case Kind::NM: masked = pruneNM(w, importance, rows, cols, pattern); break;
+    case Kind::Channel: masked = pruneChannel(w, importance, rows, cols, sparsity); break;
     case Kind::GS: break;  // handled above
   }
   return pack(masked.data(), rows, cols, pattern, dtype);

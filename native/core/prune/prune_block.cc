@@ -1,4 +1,5 @@
-// Block pruning (R x C blocks, edge blocks partial): score = L1 of each block; keep the best blocks
+// Block pruning (R x C blocks, edge blocks partial): score = sum of |importance| over each block
+// (its L1 norm for magnitude pruning); keep the best blocks
 // (ties: lower block index) as the prefix of the ranking whose in-matrix element count is closest
 // to the target k = round((1-s)*rows*cols).
 #include <algorithm>
@@ -10,7 +11,8 @@
 namespace gsparse {
 namespace prune_detail {
 
-std::vector<float> pruneBlock(const float* w, uint32_t rows, uint32_t cols, const Pattern& p, double sparsity) {
+std::vector<float> pruneBlock(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p,
+                              double sparsity) {
   const uint64_t R = p.blockRows, C = p.blockCols;
   const uint64_t blockRowCount = (rows + R - 1) / R, blockColCount = (cols + C - 1) / C;
   const uint64_t nb = blockRowCount * blockColCount;
@@ -26,7 +28,7 @@ std::vector<float> pruneBlock(const float* w, uint32_t rows, uint32_t cols, cons
     for (std::size_t br = b; br < e; ++br) {
       float* s = score.data() + br * blockColCount;
       for (uint64_t r = br * R; r < std::min<uint64_t>(rows, br * R + R); ++r) {
-        const float* x = w + r * cols;
+        const float* x = importance + r * cols;
         for (uint64_t bc = 0; bc < blockColCount; ++bc) {
           float acc = 0.0f;
           for (uint64_t c = bc * C; c < std::min<uint64_t>(cols, bc * C + C); ++c) acc += std::fabs(x[c]);

@@ -1,5 +1,5 @@
-// Channel pruning: remove whole output rows of smallest L2 norm, keeping round((1-s)*rows) rows
-// (ties broken by the lower row index).
+// Channel pruning: remove whole output rows of smallest L2 norm of their importance (of w for
+// magnitude pruning), keeping round((1-s)*rows) rows (ties broken by the lower row index).
 #include <algorithm>
 #include <cmath>
 
@@ -9,14 +9,16 @@
 namespace gsparse {
 namespace prune_detail {
 
-std::vector<float> pruneChannel(const float* w, uint32_t rows, uint32_t cols, double sparsity) {
+std::vector<float> pruneChannel(const float* w, const float* importance, uint32_t rows, uint32_t cols,
+                                double sparsity) {
   // Ranking by squared norm ranks the same as by the norm.
   std::vector<float> norm2(rows);
   const std::size_t rowGrain = std::max<std::size_t>(1, (std::size_t{1} << 16) / cols);
   parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       double s = 0.0;
-      for (const float* x = w + r * cols; x != w + (r + 1) * cols; ++x) s += static_cast<double>(*x) * *x;
+      const float* row = importance + r * cols;
+      for (const float* x = row; x != row + cols; ++x) s += static_cast<double>(*x) * *x;
       norm2[r] = static_cast<float>(s);
     }
   });

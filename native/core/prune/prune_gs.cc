@@ -1,6 +1,8 @@
-// GS pruning (docs/gs.md, Pruning): one layer-wide magnitude threshold, a whole number of
+// GS pruning (docs/gs.md, Pruning): one layer-wide importance threshold, a whole number of
 // packs per group from the weights above it, then a greedy bank-balanced fill of those packs,
-// largest |w| first (first-fit decreasing). Packs are written straight into the GS format.
+// largest importance first (first-fit decreasing). Importance is |w| for magnitude pruning, else the
+// caller's scores; every step ranks by it, the lanes take w's values. Packs are written straight
+// into the GS format.
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -23,8 +25,8 @@ constexpr uint32_t kNoRow = PackedMatrix::kNoRow;
 // value 0 and, when cols >= B, the smallest column of a bank no other lane of the pack uses.
 class GroupPacker {
  public:
-  GroupPacker(const float* w, uint32_t cols, const Pattern& p)
-      : w_(w), cols_(cols), B_(p.banks), E_(p.perRow), R_(p.groupRows()) {}
+  GroupPacker(const float* w, const float* importance, uint32_t cols, const Pattern& p)
+      : w_(w), importance_(importance), cols_(cols), B_(p.banks), E_(p.perRow), R_(p.groupRows()) {}
 
   // rowOf[r]: original row of group row r (kNoRow for a virtual row); packs: the group's budget P;
   // cut: the layer threshold (Ranking cut over all weights).
@@ -43,9 +45,10 @@ class GroupPacker {
     for (uint32_t b = 0; b < B_ && words_; ++b) bankOpen_[(b + 1) * words_ - 1] = lastWord;
     laneCol_.assign(static_cast<std::size_t>(P_) * B_, 0);
     laneVal_.assign(static_cast<std::size_t>(P_) * B_, 0.0f);
+    laneImportance_.assign(static_cast<std::size_t>(P_) * B_, 0.0f);
     if (P_ == 0) return;
 
-    // Candidates: every weight of the group's real rows, keyed for "largest |w| first" with ties
+    // Candidates: every weight of the group's real rows, keyed for "largest importance first" with ties
     // broken by (group row, column). The local index r*cols + c fits 32 bits: R*cols <= rows*cols
     // unless the matrix has fewer than R rows, and then r < rows. Those above the layer threshold go
     // to the front, the rest to the back.
@@ -57,7 +60,7 @@ class GroupPacker {
     for (uint32_t r = 0; r < R_; ++r) {
       if (rowOf_[r] == kNoRow) continue;
       const uint64_t global = static_cast<uint64_t>(rowOf_[r]) * cols_, local = static_cast<uint64_t>(r) * cols_;
-      const float* x = w_ + global;
+      const float* x = importance_ + global;
       for (uint32_t c = 0; c < cols_; ++c) {
         const uint64_t k = Ranking::key(x[c], local + c);
         if (Ranking::key(x[c], global + c) < cut) keys_[front++] = k;  // the layer's order decides
@@ -95,11 +98,12 @@ class GroupPacker {
     pad();
   }
 
-  // Writes the packs, most important (largest L1) first, as packs [first, first + P) of m.
+  // Writes the packs, most important (largest L1 of the lanes' importance: of the values for
+  // magnitude pruning) first, as packs [first, first + P) of m.
   void write(PackedMatrix& m, uint64_t first) {
     l1_.assign(P_, 0.0);
     for (uint32_t p = 0; p < P_; ++p) {
-      for (uint32_t l = 0; l < B_; ++l) l1_[p] += std::fabs(laneVal_[static_cast<std::size_t>(p) * B_ + l]);
+      for (uint32_t l = 0; l < B_; ++l) l1_[p] += std::fabs(laneImportance_[static_cast<std::size_t>(p) * B_ + l]);
     }
     order_.resize(P_);
     std::iota(order_.begin(), order_.end(), 0u);
@@ -162,7 +166,9 @@ class GroupPacker {
     bankOpen_[static_cast<std::size_t>(b) * words_ + p / 64] &= ~(uint64_t{1} << (p % 64));
     banks_[p] |= uint64_t{1} << b;
     laneCol_[lane] = c;
-    laneVal_[lane] = w_[static_cast<std::size_t>(rowOf_[r]) * cols_ + c];
+    const std::size_t at = static_cast<std::size_t>(rowOf_[r]) * cols_ + c;
+    laneVal_[lane] = w_[at];
+    laneImportance_[lane] = importance_[at];
     ++filled_;
   }
 
@@ -185,6 +191,7 @@ class GroupPacker {
   }
 
   const float* w_;
+  const float* importance_;  // ranks the weights (w_ itself for magnitude pruning)
   uint32_t cols_, B_, E_, R_;
   uint32_t P_ = 0;
   const uint32_t* rowOf_ = nullptr;
@@ -200,24 +207,26 @@ class GroupPacker {
   std::vector<uint64_t> bankOpen_; // [bank][word]: bit p set while bank is free in pack p
   std::vector<uint32_t> laneCol_;  // [pack][lane]
   std::vector<float> laneVal_;     // [pack][lane]
+  std::vector<float> laneImportance_;  // [pack][lane]: orders the packs in write()
   std::vector<double> l1_;
   std::vector<uint32_t> order_;
 };
 
 }  // namespace
 
-PackedMatrix pruneGs(const float* w, uint32_t rows, uint32_t cols, const Pattern& p, double sparsity, DType dtype) {
+PackedMatrix pruneGs(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p,
+                     double sparsity, DType dtype) {
   const uint32_t B = p.banks, E = p.perRow, R = p.groupRows();
   const std::size_t n = static_cast<std::size_t>(rows) * cols;
   const std::size_t rowGrain = std::max<std::size_t>(1, (std::size_t{1} << 16) / cols);
 
-  // Layer-wide threshold: a weight is "above" iff it is among the round((1-s)*n) largest |w|.
-  const uint64_t cut = Ranking(w, n).cut(keepCount(n, sparsity));
+  // Layer-wide threshold: a weight is "above" iff it is among the round((1-s)*n) most important.
+  const uint64_t cut = Ranking(importance, n).cut(keepCount(n, sparsity));
   std::vector<uint32_t> above(rows);
   parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       uint32_t count = 0;
-      for (uint32_t c = 0; c < cols; ++c) count += Ranking::key(w[r * cols + c], r * cols + c) < cut;
+      for (uint32_t c = 0; c < cols; ++c) count += Ranking::key(importance[r * cols + c], r * cols + c) < cut;
       above[r] = count;
     }
   });
@@ -257,7 +266,7 @@ PackedMatrix pruneGs(const float* w, uint32_t rows, uint32_t cols, const Pattern
   if (p.permute) m.rowIds = rowOf;
 
   parallelForWeighted(groups, work.data(), uint64_t{1} << 16, [&](std::size_t b, std::size_t e) {
-    GroupPacker packer(w, cols, p);
+    GroupPacker packer(w, importance, cols, p);
     for (std::size_t g = b; g < e; ++g) {
       packer.fill(rowOf.data() + g * R, packs[g], cut);
       packer.write(m, packStart[g]);

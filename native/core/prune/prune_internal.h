@@ -29,7 +29,7 @@ class Ranking {
   }
   static uint32_t indexOf(uint64_t key) { return static_cast<uint32_t>(key); }
 
-  // Ranks |scores[0..n)| (scores: |w|, or block/row norms); scores must outlive the Ranking.
+  // Ranks |scores[0..n)| (per-weight importance, or block/row scores); scores must outlive the Ranking.
   Ranking(const float* scores, std::size_t n) : scores_(scores), n_(n) {}
 
   std::size_t size() const { return n_; }
@@ -51,13 +51,20 @@ class Ranking {
   std::vector<uint64_t> keys_;  // all keys, built by ordered()
 };
 
-// Pruning methods. The dense-mask ones return w with every pruned entry set to 0 (rows*cols floats);
-// prune.cc packs that with gsparse::pack(). GS packs directly from its greedy fill.
-std::vector<float> pruneUnstructured(const float* w, uint32_t rows, uint32_t cols, double sparsity);
-std::vector<float> pruneBlock(const float* w, uint32_t rows, uint32_t cols, const Pattern& p, double sparsity);
-std::vector<float> pruneNM(const float* w, uint32_t rows, uint32_t cols, const Pattern& p);
-std::vector<float> pruneChannel(const float* w, uint32_t rows, uint32_t cols, double sparsity);
-PackedMatrix pruneGs(const float* w, uint32_t rows, uint32_t cols, const Pattern& p, double sparsity, DType dtype);
+// Pruning methods. Each selects by |importance[i]| for weight i (rows*cols, same layout as w) and
+// keeps the values of w. Magnitude pruning passes importance = w itself: |w| with no extra buffer and
+// the arithmetic of before; caller scores (>= 0, checked in prune.cc) pass through fabs unchanged.
+// The dense-mask ones return w with every pruned entry set to 0 (rows*cols floats); prune.cc packs
+// that with gsparse::pack(). GS packs directly from its greedy fill.
+std::vector<float> pruneUnstructured(const float* w, const float* importance, uint32_t rows, uint32_t cols,
+                                     double sparsity);
+std::vector<float> pruneBlock(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p,
+                              double sparsity);
+std::vector<float> pruneNM(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p);
+std::vector<float> pruneChannel(const float* w, const float* importance, uint32_t rows, uint32_t cols,
+                                double sparsity);
+PackedMatrix pruneGs(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p,
+                     double sparsity, DType dtype);
 
 }  // namespace prune_detail
 }  // namespace gsparse

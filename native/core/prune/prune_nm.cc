@@ -1,5 +1,6 @@
-// N:M pruning: in every run of m consecutive columns of a row keep the n largest |w| (ties: lower
-// column); a partial last run of width v keeps min(n, v). The target sparsity plays no part.
+// N:M pruning: in every run of m consecutive columns of a row keep the n largest |importance| (|w| for
+// magnitude pruning; ties: lower column); a partial last run of width v keeps min(n, v). The target
+// sparsity plays no part.
 #include <algorithm>
 #include <cmath>
 
@@ -9,13 +10,14 @@
 namespace gsparse {
 namespace prune_detail {
 
-std::vector<float> pruneNM(const float* w, uint32_t rows, uint32_t cols, const Pattern& p) {
+std::vector<float> pruneNM(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p) {
   const uint32_t n = p.n, m = p.m;  // validated: 1 <= n <= m <= 16
   std::vector<float> out(static_cast<std::size_t>(rows) * cols, 0.0f);
   const std::size_t rowGrain = std::max<std::size_t>(1, (std::size_t{1} << 16) / cols);
   parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       const float* x = w + r * cols;
+      const float* rank = importance + r * cols;
       float* y = out.data() + r * cols;
       for (uint32_t g = 0; g < cols; g += m) {
         const uint32_t v = std::min(m, cols - g);
@@ -25,7 +27,7 @@ std::vector<float> pruneNM(const float* w, uint32_t rows, uint32_t cols, const P
         }
         // Keep entry i iff fewer than n entries of the run beat it (m <= 16: O(m^2) is cheapest).
         float a[16];
-        for (uint32_t i = 0; i < v; ++i) a[i] = std::fabs(x[g + i]);
+        for (uint32_t i = 0; i < v; ++i) a[i] = std::fabs(rank[g + i]);
         for (uint32_t i = 0; i < v; ++i) {
           uint32_t better = 0;
           for (uint32_t j = 0; j < v; ++j) better += (a[j] > a[i]) || (a[j] == a[i] && j < i);
