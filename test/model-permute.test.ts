@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { modelChains } from '../lib/model/hidden-chains.js';
 import { decodeModel, encodeModel } from '../lib/model/onnx-io.js';
 import type { ModelProto } from '../lib/model/onnx-types.js';
-import { permuteModel, strengthOrder } from '../lib/model/permute-hidden.js';
+import { dealtOrder, permuteModel, strengthOrder } from '../lib/model/permute-hidden.js';
 import { erfGeluNodes, expectSameOutputs, feedsFor, init, scalar, w } from './helpers/hidden-units.js';
 import { buildModel, type GraphSpec, node, value } from './helpers/onnx-build.js';
 
@@ -185,3 +185,22 @@ describe('strengthOrder', () => {
     expect([...strengthOrder(new Float64Array([NaN, 1, 1]))]).toEqual([1, 2, 0]);
   });
 });
+
+describe('dealtOrder (N:M groups)', () => {
+  it('deals units by strength across groups of m consecutive positions, hand-worked', () => {
+    // Strengths by unit: 0:1 1:8 2:3 3:6 4:5 5:4 6:7 7:2 -> descending 1, 6, 3, 4, 5, 2, 7, 0; two groups of 4:
+    // first slots get 1 and 6, second slots 3 and 4, third 5 and 2, fourth 7 and 0.
+    expect([...dealtOrder([1, 8, 3, 6, 5, 4, 7, 2], 4)]).toEqual([1, 3, 5, 7, 6, 4, 2, 0]);
+    // A partial last group (5 units, m = 4): positions past the end are skipped.
+    expect([...dealtOrder([5, 4, 3, 2, 1], 4)]).toEqual([0, 2, 3, 4, 1]);
+    expect(() => dealtOrder([1, 2], 0)).toThrow(RangeError);
+  });
+
+  it('with groupSize, permuteModel still leaves the model function unchanged', async () => {
+    const bytes = buildModel(MLP);
+    const { model, folded } = permuteOf(bytes, { groupSize: 4 });
+    expect(folded).toHaveLength(2);
+    await expectSameOutputs(bytes, model, feedsFor({ X: [3, K] }, 'dealt'));
+  });
+});
+

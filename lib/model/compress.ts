@@ -264,7 +264,9 @@ export async function compress(model: string | Uint8Array, opts: CompressOptions
   const foldedRows = new Set<string>();
   if ((o.permute ?? true) && o.candidates.some((p) => isGs(p) || isNm(p))) {
     const selected = new Set(selectLayers(indexGraph(proto.graph ?? {}), o).layers.map((l) => l.name));
-    const permuted = permuteModel(proto, { layers: (producer) => selected.has(producer.name) });
+    // GS wants strength order; N:M alone wants units dealt across its groups of m columns.
+    const nm = o.candidates.every(isNm) ? Math.max(...o.candidates.map((p) => Number(p.split(':')[1]))) : undefined;
+    const permuted = permuteModel(proto, { layers: (producer) => selected.has(producer.name), ...(nm ? { groupSize: nm } : {}) });
     proto = permuted.model;
     notes = permutationNotes(permuted);
     for (const f of permuted.folded) foldedRows.add(f.producer);

@@ -15,6 +15,11 @@ export interface PermuteOptions {
   strength?: (chain: HiddenChain) => ArrayLike<number>;
   /** Per layer name, a scale of each of its input columns (activation norms, as Wanda scores |w|·‖x‖). */
   colScale?: Readonly<Record<string, ArrayLike<number>>>;
+  /**
+   * For N:M consumers: deal the units across groups of this many consecutive columns (dealtOrder) instead of
+   * GS's strengthOrder, which would put units of one strength level side by side in one group.
+   */
+  groupSize?: number;
 }
 
 /** permuteModel()'s result. */
@@ -36,6 +41,27 @@ export interface PermuteResult {
 export function strengthOrder(strength: ArrayLike<number>): Int32Array {
   const s = Float64Array.from(strength, (v) => (Number.isNaN(v) ? -Infinity : v));
   return Int32Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number) || a - b);
+}
+
+/**
+ * Units dealt across groups of m consecutive positions (N:M's groups of input columns): the G = ceil(n / m)
+ * strongest go one to each group's first slot, the next G to the second slots, and so on, so every group holds
+ * one unit of each strength level and an N:M pattern need not drop strong units that share a group (Pool & Yu,
+ * "Channel Permutations for N:M Sparsity", NeurIPS 2021, with this greedy deal instead of their search).
+ */
+export function dealtOrder(strength: ArrayLike<number>, m: number): Int32Array {
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`groupSize: expected a positive integer, got ${String(m)}`);
+  const sorted = strengthOrder(strength);
+  const n = sorted.length;
+  const groups = Math.ceil(n / m);
+  const order = new Int32Array(n);
+  let k = 0;
+  for (let slot = 0; slot < m; slot++)
+    for (let g = 0; g < groups; g++) {
+      const pos = g * m + slot;
+      if (pos < n) order[pos] = sorted[k++] as number;
+    }
+  return order;
 }
 
 /** Sum of |W| (times colScale[c]) per row (byRow) or per column of a layer, over B in its memory order. */
@@ -84,7 +110,7 @@ export function permuteModel(proto: ModelProto, opts: PermuteOptions = {}): Perm
     const s = opts.strength ? opts.strength(chain) : unitStrength(index, chain, opts.colScale);
     if (s.length !== chain.producer.rows)
       throw new RangeError(`opts.strength: expected ${chain.producer.rows} values for '${chain.producer.name}', got ${s.length}`);
-    orders.set(chain.producer.weight, strengthOrder(s));
+    orders.set(chain.producer.weight, opts.groupSize === undefined ? strengthOrder(s) : dealtOrder(s, opts.groupSize));
   }
   const model = reindexChains(proto, [...orders.keys()], (chain) => {
     const order = orders.get(chain.producer.weight);
