@@ -155,8 +155,9 @@ describe('compress options', () => {
   it('an unknown pattern: RangeError', async () => {
     expect(await rejected(compress(mlp(), { sparsity: 0.5, patterns: ['gs:17'] }))).toBeInstanceOf(RangeError);
   });
-  it('several patterns (per-layer choice not implemented yet): RangeError', async () => {
-    expect(await rejected(compress(mlp(), { sparsity: 0.5, patterns: ['csr', '2:4'] }))).toBeInstanceOf(RangeError);
+  it('an empty pattern list or a non-list: TypeError', async () => {
+    expect(await rejected(compress(mlp(), { sparsity: 0.5, patterns: [] }))).toBeInstanceOf(TypeError);
+    expect(await rejected(compress(mlp(), { sparsity: 0.5, patterns: 'csr' as unknown as 'auto' }))).toBeInstanceOf(TypeError);
   });
 });
 
