@@ -102,6 +102,8 @@ export interface ChooseOptions {
   unstructuredError?: number;
   /** Median ms of the dense layer: a sparse pick must be faster. */
   denseMs: number;
+  /** Candidates timed in all, when only the fastest few were scored (they stop at the first that passes). */
+  timedCount?: number;
 }
 
 /** Why a faster candidate was not picked: retained magnitude or output error beyond the bounds. */
@@ -147,6 +149,6 @@ export function choosePattern(layer: { name: string; rows: number; cols: number 
     return { pattern: 'dense', why: why + skipped, rejected };
   }
   const err = maxError !== undefined && best.outputError !== undefined ? `, output error ${best.outputError.toPrecision(3)} <= ${maxError.toPrecision(3)}` : '';
-  const why = `fastest${rejected.length > 0 ? ' passing' : ''} of ${sorted.length} (${ms(best.timeMs)} vs dense ${ms(opts.denseMs)}); retained ${best.retained.toFixed(3)} >= ${minRetained}${err}${skipped}`;
+  const why = `fastest${rejected.length > 0 ? ' passing' : ''} of ${Math.max(sorted.length, opts.timedCount ?? 0)} (${ms(best.timeMs)} vs dense ${ms(opts.denseMs)}); retained ${best.retained.toFixed(3)} >= ${minRetained}${err}${skipped}`;
   return { pattern: best.pattern, why, rejected };
 }

@@ -90,7 +90,7 @@ export function packLayer(w: Float32Array, rows: number, cols: number, o: PackLa
   const seen: PatternCandidate[] = [];
   let chosen: { matrix: SparseMatrix; pattern: string; retained: number; outputError?: number } | undefined;
   const choose = () => choosePattern({ name: '', rows, cols }, seen, {
-    minRetained: o.minRetained, denseMs, ...(unstructured === undefined ? {} : { unstructuredError: unstructured }),
+    minRetained: o.minRetained, denseMs, timedCount: order.length, ...(unstructured === undefined ? {} : { unstructuredError: unstructured }),
   });
   for (const pattern of order) {
     const timeMs = times.get(pattern);
