@@ -110,7 +110,9 @@ export function setThreads(n: number): void {
 
 // Models (docs/models.md): compress ONNX models, run them with onnxruntime-node (an optional peer,
 // loaded only when a model is used) doing everything but the SparseLinear layers.
-export { compress, type CompressOptions, type CompressResult, type LayerReport } from './model/compress.js';
+export {
+  compress, type CompressOptions, type CompressResult, type CompressTarget, type LayerReport, type SensitivityCurve, type TargetReport,
+} from './model/compress.js';
 export { InferenceSession, type RunOptions, type SessionOptions } from './model/session.js';
 export { Tensor } from './model/ort.js';
 

@@ -11,10 +11,9 @@ import { indexGraph } from '../model/graph.js';
 import { loadModel } from '../model/onnx-io.js';
 import type { Tensor } from '../model/ort.js';
 import { valueMetadata } from '../model/value-metadata.js';
-import { Contender, sleep } from './contender.js';
 import { quantile } from './measure.js';
-import type { ModelChildArgs } from './model-child.js';
 import { type FeedSpec, feedSpecs } from './model-feeds.js';
+import { DenseReference, type ModelTiming } from './model-timing.js';
 import { describeMachine } from './profile.js';
 import type { ProfileMachine } from './types.js';
 
@@ -59,7 +58,6 @@ export interface ModelProfileResult {
 }
 
 const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
-const CHILD = new URL(`./model-child.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
 function checkSparsities(s: unknown): number[] {
   if (!Array.isArray(s) || s.length === 0) throw new TypeError('opts.sparsities: expected a non-empty array of numbers');
@@ -67,16 +65,19 @@ function checkSparsities(s: unknown): number[] {
   return s as number[];
 }
 
-function checkCount(name: string, v: number | undefined, dflt: number): number {
-  const n = v ?? dflt;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`opts.${name}: expected a positive integer, got ${String(n)}`);
-  return n;
+/** The model's declared inputs with every symbolic dim given a value: what the timing children synthesise. */
+export async function modelFeeds(model: string | Uint8Array, dims: Readonly<Record<string, number>>): Promise<FeedSpec[]> {
+  const { proto } = await loadModel(model);
+  const index = indexGraph(proto.graph ?? {});
+  const inputs = (proto.graph?.input ?? []).filter((v) => index.inputs.includes(v.name ?? '')).map((v) => valueMetadata(v));
+  return feedSpecs(inputs, dims);
 }
 
-/** Times one contender's runs (after letting the other's threads settle); median ms per call. */
-async function timed(c: Contender, runs: number): Promise<number> {
-  await sleep(200);
-  return median((await c.request<{ times: number[] }>({ runs })).times);
+/** Rows per kernel call the first input implies: its elements except a float input's last dim (features). */
+export function rowsPerCall(feeds: readonly FeedSpec[]): number {
+  const first = feeds[0];
+  if (!first) return 1;
+  return Math.min(65536, Math.max(1, first.dims.slice(0, first.type === 'float32' ? -1 : undefined).reduce((a, b) => a * b, 1)));
 }
 
 /**
@@ -85,22 +86,10 @@ async function timed(c: Contender, runs: number): Promise<number> {
  */
 export async function profileModel(model: string | Uint8Array, opts: ModelProfileOptions = {}): Promise<ModelProfileResult> {
   const sparsities = checkSparsities(opts.sparsities ?? [0.5, 0.75, 0.9]);
-  const rounds = checkCount('rounds', opts.rounds, 5);
-  const runs = checkCount('runs', opts.runs, 10);
-  const { proto } = await loadModel(model);
-  const index = indexGraph(proto.graph ?? {});
-  const inputs = (proto.graph?.input ?? []).filter((v) => index.inputs.includes(v.name ?? '')).map((v) => valueMetadata(v));
-  const feeds = feedSpecs(inputs, opts.dims ?? {});
-  const first = feeds[0];
-  const batch = opts.batch ?? (first ? first.dims.slice(0, first.type === 'float32' ? -1 : undefined).reduce((a, b) => a * b, 1) : 1);
+  const feeds = await modelFeeds(model, opts.dims ?? {});
+  const batch = opts.batch ?? rowsPerCall(feeds);
   const dir = await mkdtemp(join(tmpdir(), 'gsparse-profile-model-'));
-  const started: Contender[] = [];
-  const start = async (engine: ModelChildArgs['engine'], file: string): Promise<Contender> => {
-    const args: ModelChildArgs = { engine, ortSpin: true, model: file, feeds };
-    const c = await Contender.start(CHILD, args);
-    started.push(c);
-    return c;
-  };
+  let reference: DenseReference | undefined;
   try {
     // The dense model as onnxruntime reads it: from its own path (external data stays beside it), else written out.
     const denseFile = typeof model === 'string' ? model : join(dir, 'dense.onnx');
@@ -110,49 +99,27 @@ export async function profileModel(model: string | Uint8Array, opts: ModelProfil
       opts.onProgress?.({ stage: 'compress', done: i, total: sparsities.length, what: `sparsity ${sparsity}` });
       const t0 = performance.now();
       const r = await compress(model, {
-        sparsity, batch: Math.min(65536, Math.max(1, batch)), ...(opts.patterns ? { patterns: opts.patterns } : {}),
+        sparsity, batch, ...(opts.patterns ? { patterns: opts.patterns } : {}),
         ...(opts.calibration ? { calibration: opts.calibration } : {}), ...(opts.minRetained === undefined ? {} : { minRetained: opts.minRetained }),
       });
       const file = join(dir, `compressed-${i}.onnx`);
       await writeFile(file, r.model);
       compressed.push({ sparsity, file, layers: r.layers, compressMs: performance.now() - t0 });
     }
-    const ort = await start('ort', denseFile);
-    const gs = [];
-    for (const c of compressed) gs.push(await start('gsparse', c.file));
-    const ortMs: number[] = [];
-    const ratios = compressed.map(() => [] as number[]);
-    const gsMs = compressed.map(() => [] as number[]);
-    for (let r = 0; r < rounds; r++) {
-      opts.onProgress?.({ stage: 'timing', done: r, total: rounds, what: `round ${r + 1} of ${rounds}` });
-      for (const [k, child] of gs.entries()) {
-        // Alternate who goes first, so neither always runs on a machine the other just warmed or loaded.
-        let dense: number;
-        let sparse: number;
-        if ((r + k) % 2 === 0) {
-          dense = await timed(ort, runs);
-          sparse = await timed(child, runs);
-        } else {
-          sparse = await timed(child, runs);
-          dense = await timed(ort, runs);
-        }
-        ortMs.push(dense);
-        gsMs[k]?.push(sparse);
-        ratios[k]?.push(dense / sparse);
-      }
-    }
-    opts.onProgress?.({ stage: 'timing', done: rounds, total: rounds, what: 'done' });
+    reference = await DenseReference.start(denseFile, feeds);
+    const timings = await reference.time(compressed.map((c) => c.file), { ...(opts.rounds ? { rounds: opts.rounds } : {}), ...(opts.runs ? { runs: opts.runs } : {}) },
+      (done, total) => opts.onProgress?.({ stage: 'timing', done, total, what: done < total ? `round ${done + 1} of ${total}` : 'done' }));
     return {
       feeds,
-      denseMs: median(ortMs),
-      rows: compressed.map((c, k) => ({
-        sparsity: c.sparsity, ms: median(gsMs[k] ?? []), speedup: median(ratios[k] ?? []), roundSpeedups: ratios[k] ?? [],
-        compressMs: c.compressMs, layers: c.layers,
-      })),
+      denseMs: median(timings.map((t) => t.denseMs)),
+      rows: compressed.map((c, k) => {
+        const t = timings[k] as ModelTiming;
+        return { sparsity: c.sparsity, ms: t.ms, speedup: t.speedup, roundSpeedups: t.roundSpeedups, compressMs: c.compressMs, layers: c.layers };
+      }),
       machine: describeMachine(),
     };
   } finally {
-    await Promise.all(started.map((c) => c.close()));
+    await reference?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
