@@ -4,16 +4,21 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 
 import { ProgressDisplay } from './cli-progress.js';
-import { compress, compressWeights, type CompressOptions, type LayerReport, type WeightReport } from './index.js';
+import { compress, compressWeights, type CompressOptions, type CompressTarget, type LayerReport, type TargetReport, type WeightReport } from './index.js';
 import { fmtPct } from './profile/format.js';
 import { feedsFromSafetensors } from './model/safetensors-feeds.js';
 import type { Tensor } from './model/ort.js';
 
 /** Options of `gsparse compress` as commander parses them. */
 export interface CompressFlags {
-  sparsity: number;
+  sparsity?: number;
+  speedup?: number;
+  latencyMs?: number;
+  size?: number;
+  dims?: Record<string, number>;
+  report?: string;
   patterns?: string[];
-  batch: number;
+  batch?: number;
   calibration?: string[];
   out?: string;
   prunedOut?: string;
@@ -83,10 +88,11 @@ function regex(flag: string, s: string | undefined): RegExp | undefined {
 async function compressModel(input: string, flags: CompressFlags, display: ProgressDisplay): Promise<string> {
   let bar: ReturnType<ProgressDisplay['bar']> | undefined;
   let stage = '';
+  const target = targetOf(flags);
   const opts: CompressOptions = {
-    sparsity: flags.sparsity,
+    ...(target ? { target } : { sparsity: flags.sparsity as number }),
     patterns: flags.patterns ?? 'auto',
-    batch: flags.batch,
+    ...(flags.batch === undefined ? {} : { batch: flags.batch }),
     minRetained: flags.minRetained,
     dtype: flags.dtype,
     ...(flags.calibration ? { calibration: await readCalibration(flags.calibration) } : {}),
@@ -104,16 +110,20 @@ async function compressModel(input: string, flags: CompressFlags, display: Progr
   const out = resolve(flags.out ?? sibling(input, '.gsparse.onnx'));
   await writeFile(out, result.model);
   if (flags.prunedOut) await writeFile(resolve(flags.prunedOut), result.pruned);
+  const report = flags.report && result.target
+    ? await (await import('./profile/budget-report.js')).writeBudgetReport(result, resolve(flags.report)) : undefined;
   display.stop();
-  if (flags.json) return JSON.stringify({ model: out, pruned: flags.prunedOut ?? null, layers: result.layers }, null, 2);
-  const written = [`Model: ${out}`, ...(flags.prunedOut ? [`Pruned (standard ONNX): ${resolve(flags.prunedOut)}`] : [])];
-  return `${compressTable(result.layers)}\n\n${written.join('\n')}`;
+  if (flags.json) return JSON.stringify({ model: out, pruned: flags.prunedOut ?? null, layers: result.layers, target: result.target ?? null }, null, 2);
+  const written = [`Model: ${out}`, ...(flags.prunedOut ? [`Pruned (standard ONNX): ${resolve(flags.prunedOut)}`] : []),
+    ...(report ? [`Report: ${report.html}`] : [])];
+  return `${compressTable(result.layers)}\n\n${result.target ? `${targetSummary(result.target)}\n` : ''}${written.join('\n')}`;
 }
 
 async function compressWeightsFile(input: string, flags: CompressFlags, display: ProgressDisplay): Promise<string> {
   if (flags.patterns && flags.patterns.length !== 1)
     throw new RangeError(`--patterns: a weights file takes one pattern, got ${flags.patterns.length} (per-layer choice needs the model)`);
   if (flags.calibration) throw new RangeError('--calibration: needs an ONNX model (activations come from running it), not a weights file');
+  if (flags.sparsity === undefined) throw new RangeError('--sparsity: a weights file needs one sparsity (targets need the model)');
   let bar: ReturnType<ProgressDisplay['bar']> | undefined;
   const result = await compressWeights(input, {
     sparsity: flags.sparsity,
@@ -135,6 +145,26 @@ async function compressWeightsFile(input: string, flags: CompressFlags, display:
   if (flags.json) return JSON.stringify({ packed: out, masks, pruned: flags.prunedOut ?? null, layers: result.layers }, null, 2);
   const written = [`Packed layers: ${out}`, `Masks: ${masks}`, ...(flags.prunedOut ? [`Pruned weights: ${resolve(flags.prunedOut)}`] : [])];
   return `${weightsTable(result.layers)}\n\n${written.join('\n')}`;
+}
+
+/** The whole-model target the flags ask for, if any; exactly one of --sparsity and the targets. */
+function targetOf(flags: CompressFlags): CompressTarget | undefined {
+  const dims = flags.dims ? { dims: flags.dims } : {};
+  const given: [string, CompressTarget][] = [];
+  if (flags.speedup !== undefined) given.push(['--speedup', { speedup: flags.speedup, ...dims }]);
+  if (flags.latencyMs !== undefined) given.push(['--latency-ms', { latencyMs: flags.latencyMs, ...dims }]);
+  if (flags.size !== undefined) given.push(['--size', { bytes: flags.size }]);
+  const names = [...given.map(([n]) => n), ...(flags.sparsity === undefined ? [] : ['--sparsity'])];
+  if (names.length !== 1) throw new RangeError(`expected exactly one of --sparsity, --speedup, --latency-ms, --size; got ${names.length === 0 ? 'none' : names.join(', ')}`);
+  return given[0]?.[1];
+}
+
+/** One paragraph: the target, met or not, each try predicted vs measured. */
+export function targetSummary(t: TargetReport): string {
+  const fmt = (v: number) => (t.unit === 'speedup' ? `${v.toFixed(2)}x` : t.unit === 'ms' ? `${v.toFixed(2)} ms` : bytes(v));
+  const goal = 'speedup' in t.target ? `speedup ${t.target.speedup}x` : 'latencyMs' in t.target ? `latency ${t.target.latencyMs} ms` : `size ${bytes(t.target.bytes)}`;
+  const tries = t.tries.map((x, i) => `try ${i + 1}: predicted ${fmt(x.predicted)}, measured ${fmt(x.measured)}`).join('; ');
+  return `Target ${goal}: ${t.met ? 'met' : 'NOT met'}${t.denseMs === undefined ? '' : ` (dense on onnxruntime-node ${t.denseMs.toFixed(2)} ms)`}; ${tries}`;
 }
 
 /** Runs `gsparse compress IN` and prints its table (or JSON). */

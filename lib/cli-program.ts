@@ -81,6 +81,20 @@ function parseDims(value: string): Record<string, number> {
   return dims;
 }
 
+function parsePositive(value: string): number {
+  const x = Number(value);
+  if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a positive number, got '${value}'.`);
+  return x;
+}
+
+function parseSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KIB|MIB|GIB)?\s*$/i.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected a size such as 40MB, 35MiB or 1000000, got '${value}'.`);
+  const unit = (m[2] ?? 'B').toUpperCase();
+  const scale: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30 };
+  return Math.floor(Number(m[1]) * (scale[unit] as number));
+}
+
 function parseSparsity(value: string): number {
   const x = Number(value);
   if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`expected a sparsity in [0, 1) such as 0.9, got '${value}'.`);
@@ -225,9 +239,14 @@ function buildProgram(): Command {
     .description('Compress an ONNX model (each constant-weight MatMul / Gemm becomes a gsparse SparseLinear node; ' +
       'per-layer pattern choice timed on this machine) or a safetensors weights file (pruned weights, masks, packed layers).')
     .argument('<input>', 'model.onnx or weights.safetensors')
-    .requiredOption('--sparsity <s>', 'target fraction of zeros per layer, e.g. 0.9', parseSparsity)
+    .option('--sparsity <s>', 'fraction of zeros per layer, e.g. 0.9 (or a whole-model target: --speedup, --latency-ms, --size)', parseSparsity)
+    .option('--speedup <x>', 'target: this many times faster than onnxruntime-node on the dense model, end to end (needs --dims)', parsePositive)
+    .option('--latency-ms <ms>', 'target: at most this many ms per run, end to end (needs --dims)', parsePositive)
+    .option('--size <bytes>', 'target: the compressed model at most this big, e.g. 40MB, 35MiB, 1000000', parseSize)
+    .option('--dims <list>', 'speed targets: a value for each symbolic input dim, e.g. batch=1,sequence=128', parseDims)
+    .option('--report <dir>', 'with a target: write budget.html (sensitivity curves, tries) and budget.json there')
     .option('--patterns <list>', "'auto' (default: time candidates here, pick per layer) or candidates, e.g. csr,gs:16", parsePatternChoice)
-    .option('--batch <n>', 'rows per call to optimise for (tokens x batch for transformers)', parseCount, 1)
+    .option('--batch <n>', 'rows per kernel call to optimise for (tokens x batch for transformers; default 1, with a speed target what --dims implies)', parseCount)
     .option('--calibration <files>', 'sample feeds (safetensors, one feed record per file, comma-separated): activation-aware pruning and output error', list)
     .option('--out <file>', 'compressed output (default: IN.gsparse.onnx / IN.gsparse.safetensors)')
     .option('--pruned-out <file>', 'also write the pruned weights in the input format (standard ONNX / safetensors)')
@@ -237,7 +256,15 @@ function buildProgram(): Command {
     .option('--exclude <regex>', 'not layers matching')
     .addOption(new Option('--dtype <dtype>', 'weight storage').choices(['f32', 'f16']).default('f32'))
     .option('--json', 'print the per-layer report as JSON')
-    .action(async (input: string, flags: CompressFlags) => runCompress(input, flags));
+    .action(async (input: string, flags: CompressFlags, cmd: Command) => {
+      const goals = ['sparsity', 'speedup', 'latencyMs', 'size'] as const;
+      const given = goals.filter((g) => flags[g] !== undefined);
+      if (given.length !== 1) {
+        const names = given.map((g) => `--${g.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+        cmd.error(`error: expected exactly one of --sparsity, --speedup, --latency-ms, --size; got ${names.length === 0 ? 'none' : names.join(', ')}`);
+      }
+      return runCompress(input, flags);
+    });
 
   program.command('info')
     .description('Show the hardware gsparse sees: ISA, threads, GS banks, and which backends can run (with reasons).')

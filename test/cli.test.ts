@@ -89,7 +89,9 @@ describe('bad arguments: one clear line, exit 2, no stack trace', () => {
     [['profile', '--bogus'], /unknown option '--bogus'/],
     [['profile', '--out'], /--out.*argument missing/],
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['compress', 'm.onnx'], /required option '--sparsity/],
+    [['compress', 'm.onnx'], /exactly one of --sparsity, --speedup, --latency-ms, --size; got none/],
+    [['compress', 'm.onnx', '--sparsity', '0.9', '--speedup', '2'], /exactly one of .*got --sparsity, --speedup/],
+    [['compress', 'm.onnx', '--size', '40XB'], /--size.*40MB/],
     [['compress', 'm.onnx', '--sparsity', '1.5'], /--sparsity.*1\.5/],
     [['compress', 'm.onnx', '--sparsity', '0.9', '--patterns', 'gs:7'], /--patterns.*banks.*7/],
     [['compress', '--sparsity', '0.9'], /missing required argument 'input'/],
@@ -256,6 +258,17 @@ describe('gsparse compress', () => {
     const r = run('profile', await modelFile(), '--sparsities', '0.9');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/input 'X' has the symbolic dim 'n'.*--dims n=N/);
+  });
+
+  it('--size: a whole-model target, its summary and its report', async () => {
+    const input = await modelFile();
+    const report = join(tmp, 'budget');
+    const r = run('compress', input, '--size', '12KB', '--patterns', 'csr', '--report', report, '--out', join(tmp, 'sized.onnx'));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Target size 11\.7 KiB: met; try 1: predicted .*, measured /m);
+    expect(readFileSync(join(tmp, 'sized.onnx')).length).toBeLessThanOrEqual(12000);
+    expect(readdirSync(report).sort()).toEqual(['budget.html', 'budget.json']);
   });
 
   it('a file that is not ONNX is one line, exit 1', async () => {
