@@ -21,8 +21,9 @@ import type { CompressProgress, CompressResult, CompressTarget, SensitivityCurve
 import { weightMatrix } from './layer-weights.js';
 import type { LinearLayer } from './linear-layers.js';
 import { packLayer } from './pack-layer.js';
-import { readFloats } from './tensor-data.js';
+import { encodeModel } from './onnx-io.js';
 import type { TensorProto } from './onnx-types.js';
+import { readFloats } from './tensor-data.js';
 
 /** Sparsities every sparse pattern is tried at (N:M only at its own). */
 export const BUDGET_SPARSITIES: readonly number[] = [0.5, 0.7, 0.8, 0.9, 0.95];
@@ -162,7 +163,7 @@ export async function compressToTarget(job: TargetJob): Promise<CompressResult> 
 
   if (!speed) {
     // Bytes: what is not a compressed weight stays as it is; the packed weights get the rest.
-    const fixed = (await import('./onnx-io.js')).encodeModel(job.prepared.proto).length - list.reduce((a, c) => a + c.rows * c.cols * 4, 0);
+    const fixed = encodeModel(job.prepared.proto).length - list.reduce((a, c) => a + c.rows * c.cols * 4, 0);
     let budget = value - fixed;
     let built: BuiltModels | undefined;
     for (let t = 0; t < MAX_TRIES; t++) {
