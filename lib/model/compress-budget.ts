@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { pack } from '../index.js';
 import type { DType } from '../native.js';
 import { modelFeeds, rowsPerCall } from '../profile/model-profile.js';
-import { DenseReference } from '../profile/model-timing.js';
+import type { FeedSpec } from '../profile/model-feeds.js';
+import { DenseReference, type ModelTiming } from '../profile/model-timing.js';
 import { MagnitudeIndex, quality } from '../profile/quality.js';
 import type { SparseMatrix } from '../sparse-matrix.js';
 import { type Allocation, allocate } from './budget.js';
@@ -51,6 +52,9 @@ const nmSparsity = (p: string): number => {
   return 1 - (n as number) / (m as number);
 };
 
+/** The key timeOptions files an option's time under. */
+const optionKey = (pattern: string, sparsity: number): string => `${pattern}@${pattern === 'dense' ? 0 : sparsity}`;
+
 /** Every (pattern, sparsity) option of a layer: dense, each sparse pattern at each grid sparsity, N:M at its own. */
 function optionsOf(patterns: readonly string[]): { pattern: string; sparsity: number }[] {
   const out = [{ pattern: 'dense', sparsity: 0 }];
@@ -73,7 +77,7 @@ function damageOf(w: Float32Array, pruned: Float32Array, nnz: number, index: Mag
 
 /** One weight's curve: each option packed once (Wanda scores when calibrated) to measure its damage and bytes. */
 function curveOf(layer: LinearLayer, uses: number, w: Float32Array, patterns: readonly string[], dtype: DType,
-  act: LayerActivations | undefined, times: Map<string, Map<string, number>> | undefined, batchKey: (p: string, s: number) => string): SensitivityCurve {
+  act: LayerActivations | undefined, times: Map<string, Map<string, number>> | undefined): SensitivityCurve {
   const scores = act ? wandaScores(w, layer.rows, layer.cols, act.colSqNorm) : undefined;
   const probe = act ? new OutputErrorProbe(act.sample, act.sampleRows, layer.cols, w, layer.rows) : undefined;
   const index = new MagnitudeIndex(w);
@@ -85,7 +89,7 @@ function curveOf(layer: LinearLayer, uses: number, w: Float32Array, patterns: re
         ? pack(w, [layer.rows, layer.cols], { pattern, dtype })
         : pack(w, [layer.rows, layer.cols], { pattern, sparsity, dtype, ...(scores ? { scores } : {}) });
       const damage = pattern === 'dense' ? 0 : damageOf(w, m.toDense(), m.nnz, index, probe);
-      const timeMs = shapeTimes?.get(batchKey(pattern, sparsity)) ?? 0;
+      const timeMs = shapeTimes?.get(optionKey(pattern, sparsity)) ?? 0;
       return { pattern, sparsity, timeMs: timeMs * uses, bytes: m.byteLength, damage: damage * uses };
     } finally {
       m?.dispose();
@@ -107,7 +111,7 @@ async function timeOptions(shapes: { rows: number; cols: number }[], patterns: r
     const t = await timeShapes(shapes, { patterns: run.patterns, sparsity: run.sparsity, batch });
     for (const [shape, byPattern] of t) {
       const into = out.get(shape) ?? new Map<string, number>();
-      for (const [p, ms] of byPattern) into.set(p === 'dense' ? 'dense@0' : `${p}@${isNm(p) ? nmSparsity(p) : run.sparsity}`, ms);
+      for (const [p, ms] of byPattern) into.set(optionKey(p, isNm(p) ? nmSparsity(p) : run.sparsity), ms);
       out.set(shape, into);
     }
   }
@@ -128,6 +132,106 @@ function buildChosen(job: TargetJob, curves: Map<string, SensitivityCurve>, onLa
   }, onLayer);
 }
 
+type Option = SensitivityCurve['options'][number];
+
+/** The curves being allocated: what an option costs (ms or bytes), and choosing per weight. */
+class Curves {
+  constructor(readonly list: SensitivityCurve[], readonly cost: (o: Option) => number) {}
+
+  /** Allocates the budget and marks each curve's chosen option. */
+  allocate(budget: number): Allocation {
+    const a = allocate(this.list.map((c) => c.options.map((o) => ({ cost: this.cost(o), damage: o.damage }))), Math.max(budget, 1e-9));
+    this.choose(a.choice);
+    return a;
+  }
+
+  /** Marks option choice[i] of curve i chosen. */
+  choose(choice: readonly number[]): void {
+    this.list.forEach((c, i) => { c.chosen = choice[i] as number; });
+  }
+
+  /** Chooses pick(curve) for every curve and returns the total cost. */
+  chooseEach(pick: (c: SensitivityCurve) => number): number {
+    this.choose(this.list.map(pick));
+    return this.list.reduce((acc, c) => acc + this.cost(c.options[c.chosen] as Option), 0);
+  }
+
+  /** The index of a curve's cheapest option. */
+  cheapest(c: SensitivityCurve): number {
+    return c.options.reduce((best, o, k) => (this.cost(o) < this.cost(c.options[best] as Option) ? k : best), 0);
+  }
+}
+
+/** Bytes: what is not a compressed weight stays as it is, the packed weights get the rest; the file is checked. */
+function meetBytes(job: TargetJob, curves: Curves, bytes: number, build: () => BuiltModels, report: TargetReport): CompressResult {
+  const fixed = encodeModel(job.prepared.proto).length - curves.list.reduce((a, c) => a + c.rows * c.cols * 4, 0);
+  let budget = bytes - fixed;
+  let built: BuiltModels | undefined;
+  for (let t = 0; t < MAX_TRIES; t++) {
+    const a = curves.allocate(budget);
+    built = build();
+    report.tries.push({ predicted: fixed + a.cost, measured: built.model.length, budget });
+    if (built.model.length <= bytes) break;
+    budget -= built.model.length - bytes; // node and header overhead the estimate missed
+  }
+  report.met = (built as BuiltModels).model.length <= bytes;
+  return { ...(built as BuiltModels), target: report };
+}
+
+/** Speed: fit the rest of the model, allocate, measure end to end, correct and retry (see the file comment). */
+async function meetSpeed(job: TargetJob, curves: Curves, kind: 'speedup' | 'latency', value: number, feeds: FeedSpec[],
+  build: () => BuiltModels, report: TargetReport): Promise<CompressResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'gsparse-budget-'));
+  let reference: DenseReference | undefined;
+  try {
+    const denseFile = typeof job.model === 'string' ? job.model : join(dir, 'dense.onnx');
+    if (typeof job.model !== 'string') await writeFile(denseFile, job.model);
+    reference = await DenseReference.start(denseFile, feeds);
+    const progress = job.progress('timing');
+    const timeBuilt = async (built: BuiltModels, name: string): Promise<ModelTiming> => {
+      const file = join(dir, name);
+      await writeFile(file, built.model);
+      return (await (reference as DenseReference).time([file], {}, (done, total) => progress(done, total, `end to end: ${name}`)))[0] as ModelTiming;
+    };
+    // End to end = rest + k x (sum of the layers' kernel times from the table): two measurements fit it, every
+    // layer dense and every layer at its cheapest option. `rest` is what no layer choice changes (onnxruntime
+    // segments, hand-offs); k what a kernel costs inside the session against the profiler's timing of it.
+    const denseSum = curves.chooseEach(() => 0);
+    const allDense = await timeBuilt(build(), 'all-dense.onnx');
+    const cheapSum = curves.chooseEach((c) => curves.cheapest(c));
+    const allCheap = await timeBuilt(build(), 'all-cheapest.onnx');
+    const k = denseSum > cheapSum && allDense.ms > allCheap.ms ? (allDense.ms - allCheap.ms) / (denseSum - cheapSum) : 1;
+    let rest = Math.max(0, allCheap.ms - k * cheapSum);
+    report.denseMs = allDense.denseMs;
+    const goalMs = kind === 'speedup' ? allDense.denseMs / value : value;
+    const meets = (m: ModelTiming) => (kind === 'speedup' ? m.speedup >= value : m.ms <= value);
+    let best: { built: BuiltModels; damage: number; choice: number[] } | undefined;
+    let last: BuiltModels | undefined;
+    for (let t = 0; t < MAX_TRIES; t++) {
+      const budget = (goalMs - rest) / k;
+      if (report.tries.some((x) => x.budget === budget)) break; // the same allocation again
+      const a = curves.allocate(budget);
+      last = build();
+      const measured = await timeBuilt(last, `try-${t}.onnx`);
+      const predictedMs = rest + k * a.cost;
+      report.tries.push(kind === 'speedup'
+        ? { predicted: measured.denseMs / predictedMs, measured: measured.speedup, budget }
+        : { predicted: predictedMs, measured: measured.ms, budget });
+      if (meets(measured) && (!best || a.damage < best.damage)) best = { built: last, damage: a.damage, choice: [...a.choice] };
+      if (!a.feasible && !meets(measured)) break; // even the cheapest options miss: nothing left to try
+      if (meets(measured) && Math.abs(predictedMs - measured.ms) < 0.05 * measured.ms) break; // met, as predicted
+      // Correct the estimate by this measurement (either way: a miss tightens, a wide margin relaxes).
+      rest = Math.max(0, measured.ms - k * a.cost);
+    }
+    report.met = best !== undefined;
+    if (best) curves.choose(best.choice);
+    return { ...(best?.built ?? (last as BuiltModels)), target: report };
+  } finally {
+    await reference?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** compress() toward a target: see the file comment. */
 export async function compressToTarget(job: TargetJob): Promise<CompressResult> {
   const { kind, value } = checkTarget(job.target);
@@ -136,100 +240,21 @@ export async function compressToTarget(job: TargetJob): Promise<CompressResult> 
   for (const l of layers) uses.set(l.weight, (uses.get(l.weight) ?? 0) + 1);
   const distinct = [...new Map(layers.map((l) => [l.weight, l])).values()];
   const speed = kind !== 'bytes';
-  const dims = 'dims' in job.target ? job.target.dims ?? {} : {};
-  const feeds = speed ? await modelFeeds(job.model, dims) : [];
+  const feeds = speed ? await modelFeeds(job.model, 'dims' in job.target ? job.target.dims ?? {} : {}) : [];
   const batch = job.batch ?? (speed ? rowsPerCall(feeds) : 1);
   const patternsOf = new Map(distinct.map((l) => [l.weight, job.candidates(l)]));
-  const allPatterns = [...new Set([...patternsOf.values()].flat())];
   const times = speed
-    ? await timeOptions(distinct.map((l) => ({ rows: l.rows, cols: l.cols })), allPatterns, batch, job.progress('timing'))
+    ? await timeOptions(distinct.map((l) => ({ rows: l.rows, cols: l.cols })), [...new Set([...patternsOf.values()].flat())], batch, job.progress('timing'))
     : undefined;
-  const key = (p: string, s: number) => `${p}@${p === 'dense' ? 0 : s}`;
-  const curves = new Map<string, SensitivityCurve>();
-  const curveProgress = job.progress('layers');
+  const byWeight = new Map<string, SensitivityCurve>();
+  const layerProgress = job.progress('layers');
   for (const [i, l] of distinct.entries()) {
-    curveProgress(i, distinct.length, `${l.name}: options`);
+    layerProgress(i, distinct.length, `${l.name}: options`);
     const w = weightMatrix(l, readFloats(job.prepared.index.initializers.get(l.weight) as TensorProto));
-    curves.set(l.weight, curveOf(l, uses.get(l.weight) ?? 1, w, patternsOf.get(l.weight) ?? [], job.dtype, job.activations?.get(l.weight), times, key));
+    byWeight.set(l.weight, curveOf(l, uses.get(l.weight) ?? 1, w, patternsOf.get(l.weight) ?? [], job.dtype, job.activations?.get(l.weight), times));
   }
-  const list = [...curves.values()];
-  const costOf = (o: SensitivityCurve['options'][number]) => (speed ? o.timeMs : o.bytes);
-  const allocateFor = (budget: number): Allocation => {
-    const a = allocate(list.map((c) => c.options.map((o) => ({ cost: costOf(o), damage: o.damage }))), Math.max(budget, 1e-9));
-    a.choice.forEach((k, i) => { (list[i] as SensitivityCurve).chosen = k; });
-    return a;
-  };
-  const report: TargetReport = { target: job.target, met: false, tries: [], unit: kind === 'speedup' ? 'speedup' : kind === 'latency' ? 'ms' : 'bytes', curves: list };
-
-  if (!speed) {
-    // Bytes: what is not a compressed weight stays as it is; the packed weights get the rest.
-    const fixed = encodeModel(job.prepared.proto).length - list.reduce((a, c) => a + c.rows * c.cols * 4, 0);
-    let budget = value - fixed;
-    let built: BuiltModels | undefined;
-    for (let t = 0; t < MAX_TRIES; t++) {
-      const a = allocateFor(budget);
-      built = buildChosen(job, curves, curveProgress);
-      report.tries.push({ predicted: fixed + a.cost, measured: built.model.length, budget });
-      if (built.model.length <= value) break;
-      budget -= built.model.length - value; // node and header overhead the estimate missed
-    }
-    report.met = (built as BuiltModels).model.length <= value;
-    return { ...(built as BuiltModels), target: report };
-  }
-
-  const dir = await mkdtemp(join(tmpdir(), 'gsparse-budget-'));
-  let reference: DenseReference | undefined;
-  try {
-    const denseFile = typeof job.model === 'string' ? job.model : join(dir, 'dense.onnx');
-    if (typeof job.model !== 'string') await writeFile(denseFile, job.model);
-    reference = await DenseReference.start(denseFile, feeds);
-    const timeBuilt = async (built: BuiltModels, name: string) => {
-      const file = join(dir, name);
-      await writeFile(file, built.model);
-      const progress = job.progress('timing');
-      const timings = await (reference as DenseReference).time([file], {}, (done, total) => progress(done, total, `end to end: ${name}`));
-      return timings[0] as { denseMs: number; ms: number; speedup: number };
-    };
-    // End to end = rest + k x (sum of the layers' kernel times from the table): two measurements fit it, every
-    // layer dense and every layer at its cheapest option. `rest` is what no layer choice changes (onnxruntime
-    // segments, hand-offs); k what a kernel costs inside the session against the profiler's timing of it.
-    const sumAt = (pick: (c: SensitivityCurve) => number) => {
-      list.forEach((c) => { c.chosen = pick(c); });
-      return list.reduce((acc, c) => acc + costOf(c.options[c.chosen] as SensitivityCurve['options'][number]), 0);
-    };
-    const cheapest = (c: SensitivityCurve) => c.options.reduce((best, o, k) => (costOf(o) < costOf(c.options[best] as typeof o) ? k : best), 0);
-    const denseSum = sumAt(() => 0);
-    const allDense = await timeBuilt(buildChosen(job, curves, curveProgress), 'all-dense.onnx');
-    const cheapSum = sumAt(cheapest);
-    const allCheap = await timeBuilt(buildChosen(job, curves, curveProgress), 'all-cheapest.onnx');
-    const k = denseSum > cheapSum && allDense.ms > allCheap.ms ? (allDense.ms - allCheap.ms) / (denseSum - cheapSum) : 1;
-    let rest = Math.max(0, allCheap.ms - k * cheapSum);
-    report.denseMs = allDense.denseMs;
-    const goalMs = kind === 'speedup' ? allDense.denseMs / value : value;
-    const meets = (m: { ms: number; speedup: number }) => (kind === 'speedup' ? m.speedup >= value : m.ms <= value);
-    let best: { built: BuiltModels; damage: number; chosen: number[] } | undefined;
-    let last: BuiltModels | undefined;
-    for (let t = 0; t < MAX_TRIES; t++) {
-      const budget = (goalMs - rest) / k;
-      const a = allocateFor(budget);
-      if (t > 0 && report.tries.some((x) => x.budget === budget)) break;
-      last = buildChosen(job, curves, curveProgress);
-      const measured = await timeBuilt(last, `try-${t}.onnx`);
-      const predictedMs = rest + k * a.cost;
-      report.tries.push(kind === 'speedup'
-        ? { predicted: measured.denseMs / predictedMs, measured: measured.speedup, budget }
-        : { predicted: predictedMs, measured: measured.ms, budget });
-      if (meets(measured) && (!best || a.damage < best.damage)) best = { built: last, damage: a.damage, chosen: [...a.choice] };
-      if (!a.feasible && !meets(measured)) break; // even the cheapest options miss: nothing left to try
-      // Correct the estimate by this measurement (either way: a miss tightens, a wide margin relaxes).
-      rest = Math.max(0, measured.ms - k * a.cost);
-      if (meets(measured) && Math.abs(predictedMs - measured.ms) < 0.05 * measured.ms) break; // met, as predicted
-    }
-    report.met = best !== undefined;
-    if (best) list.forEach((c, i) => { c.chosen = best?.chosen[i] as number; });
-    return { ...(best?.built ?? (last as BuiltModels)), target: report };
-  } finally {
-    await reference?.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  const curves = new Curves([...byWeight.values()], (o) => (speed ? o.timeMs : o.bytes));
+  const report: TargetReport = { target: job.target, met: false, tries: [], unit: kind === 'speedup' ? 'speedup' : kind === 'latency' ? 'ms' : 'bytes', curves: curves.list };
+  const build = () => buildChosen(job, byWeight, layerProgress);
+  return kind === 'bytes' ? meetBytes(job, curves, value, build, report) : meetSpeed(job, curves, kind, value, feeds, build, report);
 }
