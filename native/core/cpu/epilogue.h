@@ -35,6 +35,14 @@ struct Epilogue {
   }
 };
 
+// Bias + activation in place over y[r0, r1) through an ISA's vector epilogue (epilogueSpanAvx512 /
+// epilogueSpanAvx2), for the batch-1 ISA kernels that write raw row sums there; nothing to do without
+// bias or activation.
+inline void epilogueRowsInPlace(EpilogueSpanFn span, const MatmulArgs& a, std::size_t r0, std::size_t r1) {
+  if (!a.bias && a.activation == Activation::None) return;
+  span(a.y + r0, 1, a.bias ? a.bias + r0 : nullptr, static_cast<uint8_t>(a.activation), a.y + r0, r1 - r0);
+}
+
 // Width of a batch tile: X^T tiles are [cols][kBatchTile] and accumulators [outRows][kBatchTile].
 constexpr std::size_t kBatchTile = 16;
 

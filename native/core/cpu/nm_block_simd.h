@@ -6,25 +6,27 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "epilogue_span.h"
 #include "packed_view.h"
 
 namespace gsparse {
 namespace cpu {
 
-// The matrix and the epilogue the N:M and block kernels apply as they store.
+// The matrix, the output and the epilogue (bias, activation) that the batched block kernels apply as
+// they store.
 struct SparseSimdArgs {
   PackedView w;
   const float* bias = nullptr;
-  int activation = 0;  // Activation: 0 none, 1 relu, 2 gelu
-  float* y = nullptr;  // [batch, rows]
+  uint8_t activation = kActNone;  // epilogue_span.h
+  float* y = nullptr;             // [batch, rows]
 };
 
-// Batch 1: x zero-padded to whole groups (N:M) / block columns; writes y[r] for rows [r0, r1)
-// (N:M) or block rows [r0, r1) (block).
+// Batch 1: x zero-padded to whole groups (N:M) / block columns; writes the raw sums (no bias or
+// activation: the caller applies them, epilogueRowsInPlace) y[r] for rows [r0, r1) (N:M) or the rows
+// of block rows [r0, r1) (block).
 // Batched: xt = first of `tiles` transposed tiles ([colsPadded][16] each, tileStride floats apart),
-// holding batch rows b0 .. b0 + batch; writes y rows of those batch rows.
-// N:M requires m <= 16 (any n); vec requires 16 % n == 0 (AVX-512) / 8 % n == 0 (AVX2).
-// Block requires C == 1 and R in {1, 2, 4, 8}.
+// holding batch rows b0 .. b0 + batch; writes y rows of those batch rows, bias and activation applied.
+// N:M requires m <= 16 and 16 % n == 0 (AVX-512) / 8 % n == 0 (AVX2). Block requires 4 x 1 blocks.
 void nmVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
 void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1);
 void blockVecAvx512(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1);

@@ -29,6 +29,8 @@ struct DenseGemmArgs {
 
 // Packing and register blocking shared by the ISA kernels.
 constexpr std::size_t kGemmKc = 256;  // K block: the packed W block (MR x Kc fp32) stays in L1
+// MR, the W rows of one micro-kernel register block (threads split W in whole blocks).
+constexpr std::size_t kGemmMrAvx512 = 12, kGemmMrAvx2 = 6;
 
 // Raw sums of rows [r0, r1): batch 1 (GEMV, W streamed once) or X^T tiles (register-blocked SGEMM).
 void denseGemvAvx512(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);

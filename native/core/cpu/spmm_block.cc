@@ -88,25 +88,32 @@ void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32
 }
 
 // SIMD 4 x 1 block driver (nm_block_simd.h): each X load feeds the block's 4 rows (W 4096x4096 90%
-// batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy).
-void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles) {
+// batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy). Batch 1: each chunk's raw sums then
+// go through the ISA's vector epilogue; the batched kernel applies it as it stores.
+void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles,
+                  EpilogueSpanFn epilogue) {
   SparseSimdArgs s;
   s.w = packedView(w);
   s.bias = a.bias;
-  s.activation = static_cast<int>(a.activation);
+  s.activation = static_cast<uint8_t>(a.activation);
   s.y = a.y;
   const std::size_t blockRows = (w.rows + 3) / 4;
   runKernel(
       a, w.cols, w.cols, blockRows, workPrefix(s.w.ptr, blockRows, 4, 32),
-      [&](std::size_t b0, std::size_t b1, const XView& xv) { vec(s, xv.vec(), b0, b1); },
+      [&](std::size_t b0, std::size_t b1, const XView& xv) {
+        vec(s, xv.vec(), b0, b1);
+        epilogueRowsInPlace(epilogue, a, b0 * 4, std::min<std::size_t>(b1 * 4, w.rows));
+      },
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
       });
 }
 
-void block4x1Avx2(const PackedMatrix& w, const MatmulArgs& a) { block4x1Simd(w, a, blockVecAvx2, blockTilesAvx2); }
+void block4x1Avx2(const PackedMatrix& w, const MatmulArgs& a) {
+  block4x1Simd(w, a, blockVecAvx2, blockTilesAvx2, epilogueSpanAvx2);
+}
 void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
-  block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512);
+  block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512, epilogueSpanAvx512);
 }
 void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
   runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });

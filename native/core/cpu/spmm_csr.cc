@@ -18,11 +18,13 @@ namespace {
 
 constexpr std::size_t kRowBlock = 16;  // rows accumulated before one transposed store (whole y lines)
 
-// ISA batch-1 kernel (null: the portable loop).
+// An ISA's batch-1 kernel (csr_simd.h).
 using CsrVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
 
+// vec and epilogue: an ISA's batch-1 kernel and vector epilogue (null: the portable loops).
 template <class V, class I>
-void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, CsrVecFn vec) {
+void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, CsrVecFn vec,
+              EpilogueSpanFn epilogue) {
   const Epilogue epi(a);
   const uint32_t* ptr = w.ptr;
   runKernelCached(
@@ -31,7 +33,7 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
         const float* x = xv.vec();
         if (vec) {  // raw sums straight into y, then the epilogue in place
           vec(w, x, r0, r1, a.y + r0);
-          for (std::size_t r = r0; r < r1; ++r) a.y[r] = epi(a.y[r], r);
+          epilogueRowsInPlace(epilogue, a, r0, r1);
           return;
         }
         for (std::size_t r = r0; r < r1; ++r) {
@@ -63,8 +65,8 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
       });
 }
 
-void csrWith(const PackedView& w, const MatmulArgs& a, CsrVecFn vec) {
-  withTypes(w, [&](auto val, auto idx) { csrTyped(w, val, idx, a, vec); });
+void csrWith(const PackedView& w, const MatmulArgs& a, CsrVecFn vec, EpilogueSpanFn epilogue) {
+  withTypes(w, [&](auto val, auto idx) { csrTyped(w, val, idx, a, vec, epilogue); });
 }
 
 // Every stored nonzero as (row, column, value) for the row-blocked copy.
@@ -75,9 +77,13 @@ void csrForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t
   });
 }
 
-void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr); }
-void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx2); }
-void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, csrVecAvx512); }
+void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr, nullptr); }
+void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) {
+  csrWith(packedView(w), a, csrVecAvx2, epilogueSpanAvx2);
+}
+void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) {
+  csrWith(packedView(w), a, csrVecAvx512, epilogueSpanAvx512);
+}
 void csrRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
   runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
 }

@@ -74,7 +74,7 @@ void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds
   using Fn = void (*)(const DenseGemmArgs&, std::size_t, std::size_t);
   const Fn gemv = avx512 ? denseGemvAvx512 : denseGemvAvx2;
   const Fn tiles = avx512 ? denseTilesAvx512 : denseTilesAvx2;
-  const std::size_t mr = avx512 ? 12 : 6;  // the micro-kernels' row blocks
+  const std::size_t mr = avx512 ? kGemmMrAvx512 : kGemmMrAvx2;
   const Epilogue epi(a);
   const bool applyEpi = a.bias || a.activation != Activation::None;
   DenseGemmArgs g;

@@ -85,20 +85,22 @@ void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t,
   });
 }
 
-// Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows.
-void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec) {
+// Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows; each
+// chunk's raw sums then go through the ISA's vector epilogue while still in cache.
+void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, EpilogueSpanFn epilogue) {
   SparseSimdArgs s;
   s.w = packedView(w);
-  s.bias = a.bias;
-  s.activation = static_cast<int>(a.activation);
   s.y = a.y;
   const std::size_t groups = s.w.groups;
   runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
-            [&](std::size_t r0, std::size_t r1, const XView& xv) { vec(s, xv.vec(), r0, r1); });
+            [&](std::size_t r0, std::size_t r1, const XView& xv) {
+              vec(s, xv.vec(), r0, r1);
+              epilogueRowsInPlace(epilogue, a, r0, r1);
+            });
 }
 
-void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2); }
-void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512); }
+void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2, epilogueSpanAvx2); }
+void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512, epilogueSpanAvx512); }
 void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
   runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }

@@ -1,25 +1,16 @@
-// AVX2+FMA N:M and block (4 x 1) kernels: batch 1 (gathers; values streamed once) and batched
-// (broadcast-FMA over transposed batch tiles, bodies in nm_block_simd.inc).
+// AVX2+FMA N:M and block (4 x 1) kernels: batch 1 (gathers; values streamed once) and batched block
+// (broadcast-FMA over transposed batch tiles, body in block_tiles_simd.h).
 // Only intrinsics and plain code here (see nm_block_simd.h for why).
 #include <immintrin.h>
-#include <math.h>
 
 #include "nm_block_simd.h"
 #include "simd_typed.h"
 #include "simd_vt_avx2.h"
-#include "epilogue_simd.h"
+#include "block_tiles_simd.h"
 #include "stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
-
-namespace {
-
-constexpr std::size_t kBlockTilesPerGroup = 1;
-
-}  // namespace
-
-#include "nm_block_simd.inc"
 
 namespace {
 
@@ -48,7 +39,7 @@ void nmVecT(const SparseSimdArgs& a, const T* val, const uint8_t* idxAll, const 
     }
     float s = VT::sum(_mm256_add_ps(acc0, acc1));
     for (; k < perRow; ++k) s += weightAt(w + k) * x[(k / n) * m + idx[k]];
-    a.y[r] = applyAct(s, a, r);
+    a.y[r] = s;
   }
 }
 
@@ -75,15 +66,29 @@ void blockVecT(const SparseSimdArgs& a, const T* val, const I* idx, const float*
       for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
     }
     for (std::size_t i = 0; i < 4; ++i)
-      if (br * 4 + i < a.w.rows) a.y[br * 4 + i] = applyAct(s[i], a, br * 4 + i);
+      if (br * 4 + i < a.w.rows) a.y[br * 4 + i] = s[i];
   }
 }
 
 }  // namespace
 
-#define NM_BLOCK_ENTRY(name) name##Avx2
-#include "nm_block_simd_entry.inc"
-#undef NM_BLOCK_ENTRY
+void nmVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t r0, std::size_t r1) {
+  withTypes<1>(a.w, [&](auto val, auto idx) { nmVecT(a, val, idx, x, r0, r1); });
+}
+
+void blockVecAvx2(const SparseSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
+  withTypes<kWidths24>(a.w, [&](auto val, auto idx) { blockVecT(a, val, idx, x, br0, br1); });
+}
+
+// 1 X^T tile per register block: 4 x 2 ymm accumulators and 2 X vectors (two tiles would need 20 of the 16
+// registers).
+void blockTilesAvx2(const SparseSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles,
+                    std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1) {
+  // fp16 weights are widened inside (per chunk of blocks): one instance per index type.
+  withTypes<kWidths24>(a.w, [&](auto, auto idx) {
+    blockTilesT<VT, 1>(a, idx, xt, tileStride, tiles, batch, b0, br0, br1);
+  });
+}
 
 }  // namespace cpu
 }  // namespace gsparse

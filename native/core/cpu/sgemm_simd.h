@@ -1,15 +1,23 @@
-// Dense SGEMM / GEMV bodies shared by spmm_dense_avx512.cc and spmm_dense_avx2.cc (contract:
-// sgemm_blocking.h). The includer includes its ISA's struct VT (simd_vt_avx512.h / simd_vt_avx2.h)
-// and defines, in an anonymous namespace: the register block kMr (W rows) and kTilesPerPass (16-wide X^T
-// tiles per micro-kernel call: kMr x kTilesPerPass * 16 / W accumulators must fit the registers),
-// copyRow(src, dst, n) (n weights of a row as fp32) and dots<NR>(rows, x, n, out) (NR dot products),
-// and the macro DENSE_ENTRY(name) that appends its ISA suffix.
+// Dense SGEMM / GEMV bodies (contract: sgemm_blocking.h), templates over the ISA's vector helpers VT
+// (simd_vt_avx512.h / simd_vt_avx2.h) and its register blocking Cfg, instantiated by
+// spmm_dense_avx512.cc and spmm_dense_avx2.cc only. Cfg provides: kMr (W rows per register block) and
+// kTilesPerPass (16-wide X^T tiles per micro-kernel call: kMr x kTilesPerPass * 16 / W accumulators
+// must fit the registers), copyRow(src, dst, n) (n weights of a row as fp32) and dots<NR>(rows, x, n,
+// out) (NR dot products), the two with the ISA's own row tails.
 //
 // Batch > 1: C^T[rows, batch] = W[rows, K] * X^T[K, batch]. Per block of kMr W rows and kGemmKc
 // columns, the W block is copied (fp16 converted) into an L1 buffer [kMr][kGemmKc]; the micro-kernel
 // broadcasts W[i][k] and FMAs it against the X^T row vectors of its tiles. Partial sums across K
 // blocks live in a small per-call buffer. Batch 1: rows dotted 4 at a time against x.
+#pragma once
+#include <xmmintrin.h>
 
+#include <cstddef>
+
+#include "sgemm_blocking.h"
+
+namespace gsparse {
+namespace cpu {
 namespace {
 
 constexpr std::size_t kLanes = 16;     // X^T tile width (kBatchTile)
@@ -19,9 +27,10 @@ inline std::size_t minSz(std::size_t a, std::size_t b) { return a < b ? a : b; }
 
 // c[t * kMr * 16 + i * 16 + lane] (+)= sum_k wp[i * kGemmKc + k] * xt[t * tileStride + k * 16 + lane]
 // for the NT tiles t of this call.
-template <int NT>
+template <class VT, class Cfg, int NT>
 inline void microKernel(const float* __restrict wp, const float* __restrict xt, std::size_t tileStride,
                         std::size_t kc, float* __restrict c, bool accumulate) {
+  constexpr std::size_t kMr = Cfg::kMr;
   constexpr int TV = kLanes / VT::W, NV = NT * TV;  // vectors per tile row, per accumulator row
   auto at = [&](int v) { return (v / TV) * tileStride + (v % TV) * VT::W; };
   auto cAt = [](std::size_t i, int v) { return (v / TV) * kMr * kLanes + i * kLanes + (v % TV) * VT::W; };
@@ -47,8 +56,10 @@ inline void microKernel(const float* __restrict wp, const float* __restrict xt, 
     for (int v = 0; v < NV; ++v) VT::store(c + cAt(i, v), acc[i][v]);
 }
 
-template <class V>
-void tiles(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
+template <class VT, class Cfg, class V>
+void denseTilesT(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
+  constexpr std::size_t kMr = Cfg::kMr;
+  constexpr int kTilesPerPass = Cfg::kTilesPerPass;
   const std::size_t cols = a.w.cols, tileStride = cols * kLanes;
   alignas(64) float wp[kMr * kGemmKc];
   alignas(64) float cbuf[kMaxTiles * kMr * kLanes];
@@ -57,13 +68,13 @@ void tiles(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
     for (std::size_t k0 = 0; k0 < cols; k0 += kGemmKc) {
       const std::size_t kc = minSz(kGemmKc, cols - k0);
       // Rows past nr repeat the last row (computed, never stored).
-      for (std::size_t i = 0; i < kMr; ++i) copyRow(w + (r + minSz(i, nr - 1)) * cols + k0, wp + i * kGemmKc, kc);
+      for (std::size_t i = 0; i < kMr; ++i) Cfg::copyRow(w + (r + minSz(i, nr - 1)) * cols + k0, wp + i * kGemmKc, kc);
       const float* xk = a.xt + k0 * kLanes;
       std::size_t t = 0;
       for (; t + kTilesPerPass <= a.tiles; t += kTilesPerPass)
-        microKernel<kTilesPerPass>(wp, xk + t * tileStride, tileStride, kc, cbuf + t * kMr * kLanes, k0 > 0);
+        microKernel<VT, Cfg, kTilesPerPass>(wp, xk + t * tileStride, tileStride, kc, cbuf + t * kMr * kLanes, k0 > 0);
       for (; t < a.tiles; ++t)
-        microKernel<1>(wp, xk + t * tileStride, tileStride, kc, cbuf + t * kMr * kLanes, k0 > 0);
+        microKernel<VT, Cfg, 1>(wp, xk + t * tileStride, tileStride, kc, cbuf + t * kMr * kLanes, k0 > 0);
     }
     for (std::size_t t = 0; t < a.tiles; ++t) {
       const std::size_t width = minSz(kLanes, a.batch - t * kLanes);
@@ -76,8 +87,8 @@ void tiles(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
   }
 }
 
-template <class V>
-void gemv(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
+template <class Cfg, class V>
+void denseGemvT(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
   const std::size_t cols = a.w.cols;
   float s[4];
   std::size_t r = r0;
@@ -85,22 +96,16 @@ void gemv(const DenseGemmArgs& a, const V* w, std::size_t r0, std::size_t r1) {
     const V* rows[4] = {w + r * cols, w + (r + 1) * cols, w + (r + 2) * cols, w + (r + 3) * cols};
     if (r + 8 <= r1)  // the next rows' first lines: the streams start while these finish
       for (int i = 4; i < 8; ++i) _mm_prefetch(reinterpret_cast<const char*>(w + (r + i) * cols), _MM_HINT_T0);
-    dots<4>(rows, a.x, cols, s);
+    Cfg::template dots<4>(rows, a.x, cols, s);
     for (std::size_t i = 0; i < 4; ++i) a.y[a.rowIds ? a.rowIds[r + i] : r + i] = s[i];
   }
   for (; r < r1; ++r) {
     const V* row[1] = {w + r * cols};
-    dots<1>(row, a.x, cols, s);
+    Cfg::template dots<1>(row, a.x, cols, s);
     a.y[a.rowIds ? a.rowIds[r] : r] = s[0];
   }
 }
 
 }  // namespace
-
-void DENSE_ENTRY(denseGemv)(const DenseGemmArgs& a, std::size_t r0, std::size_t r1) {
-  withValueType(a.w, [&](auto w) { gemv(a, w, r0, r1); });
-}
-
-void DENSE_ENTRY(denseTiles)(const DenseGemmArgs& a, std::size_t r0, std::size_t r1) {
-  withValueType(a.w, [&](auto w) { tiles(a, w, r0, r1); });
-}
+}  // namespace cpu
+}  // namespace gsparse
