@@ -96,14 +96,14 @@ async function calibrate(proto: ModelProto, layers: LinearLayer[], feeds: Record
 
 /**
  * Prunes and packs every MatMul / Gemm with constant weights into a SparseLinear node (folding a following
- * bias Add and Relu / Gelu), choosing each layer's pattern among the candidates on this machine, and returns
- * that model, the same pruning as standard ONNX, and a report per layer.
+ * bias Add and Relu / Gelu), choosing each layer's pattern among the candidates on this machine (and, with a
+ * target, its sparsity too), and returns that model, the same pruning as standard ONNX, and a report per layer.
  */
 export async function compress(model: string | Uint8Array, opts: CompressOptions): Promise<CompressResult> {
   const o = checkOptions(opts);
   let { proto } = await loadModel(model);
   topologicalOrder(indexGraph(proto.graph ?? {})); // E_CORRUPT for a cycle or a value nothing defines
-  const choice = o.candidates.length > 1 || o.target !== undefined;
+  const choice = o.candidates.length > 1;
   let notes = new Map<string, string>();
   const foldedRows = new Set<string>();
   if ((o.permute ?? true) && o.candidates.some((p) => isGs(p) || isNm(p))) {
