@@ -3,7 +3,9 @@
 //         minSampleMs are looped (sample = loop time / inner).
 //   cold: every cache flushed before each call. A read sweep of a buffer larger than the last-level
 //         cache (untimed) precedes every timed call; one call per sample.
-import { quantile } from '../lib/profile/measure.js';
+import { median } from '../lib/profile/measure.js';
+
+export { median };
 
 export type Regime = 'hot' | 'cold';
 export const REGIMES: readonly Regime[] = ['hot', 'cold'];
@@ -78,10 +80,6 @@ export function makeFlush(bytes = 512 * 2 ** 20): () => void {
   };
 }
 
-/** Median of ms samples (linear interpolation between the middle two). */
-export function median(ms: readonly number[]): number {
-  return quantile([...ms].sort((x, y) => x - y), 0.5);
-}
 
 /** Median cost of one setImmediate hop + promise (what ORT's public session.run() adds around the native run). */
 export async function immediateHopUs(count = 200): Promise<number> {

@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest';
 
 import { Tensor } from '../lib/index.js';
-import { collectActivations, outputError, wandaScores } from '../lib/model/calibration.js';
+import { collectActivations, OutputErrorProbe, wandaScores } from '../lib/model/calibration.js';
+
+/** One-off output error of wp against w on the sample. */
+function outputError(sample: Float32Array, sampleRows: number, cols: number, w: Float32Array, wp: Float32Array, rows: number): number {
+  return new OutputErrorProbe(sample, sampleRows, cols, w, rows).error(wp);
+}
 import { decodeModel } from '../lib/model/onnx-io.js';
 import { randn } from './helpers/reference.js';
 import { buildModel, floatInit, INT64, node, value } from './helpers/onnx-build.js';

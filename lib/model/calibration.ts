@@ -241,8 +241,3 @@ export class OutputErrorProbe {
     return Math.sqrt(err / this.#ref);
   }
 }
-
-/** ||X Wᵀ − X Wpᵀ||_F / ||X Wᵀ||_F over the sample X [sampleRows, cols] (one-off form of OutputErrorProbe). */
-export function outputError(sample: Float32Array, sampleRows: number, cols: number, w: Float32Array, wp: Float32Array, rows: number): number {
-  return new OutputErrorProbe(sample, sampleRows, cols, w, rows).error(wp);
-}

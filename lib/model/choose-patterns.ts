@@ -88,7 +88,7 @@ export interface PatternCandidate {
   timeMs: number;
   /** Retained magnitude relative to unstructured pruning at the same nnz (quality().retainedRatio), 0..1. */
   retained: number;
-  /** Layer output error on the calibration sample (outputError()). */
+  /** Layer output error on the calibration sample (OutputErrorProbe). */
   outputError?: number;
 }
 

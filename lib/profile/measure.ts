@@ -15,6 +15,12 @@ export function quantile(sorted: readonly number[], q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+
+/** Median (linear interpolation between the middle two); the input is not modified. */
+export function median(xs: readonly number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
+}
+
 /** Summarises raw times (ms) into median, p10, p90 and min. */
 export function summarize(times: readonly number[]): Timing {
   const s = [...times].sort((a, b) => a - b);

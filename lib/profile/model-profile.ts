@@ -11,7 +11,7 @@ import { indexGraph } from '../model/graph.js';
 import { loadModel } from '../model/onnx-io.js';
 import type { Tensor } from '../model/ort.js';
 import { valueMetadata } from '../model/value-metadata.js';
-import { quantile } from './measure.js';
+import { median } from './measure.js';
 import { type FeedSpec, feedSpecs } from './model-feeds.js';
 import { DenseReference, type ModelTiming } from './model-timing.js';
 import { describeMachine } from './profile.js';
@@ -57,7 +57,6 @@ export interface ModelProfileResult {
   machine: ProfileMachine;
 }
 
-const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 function checkSparsities(s: unknown): number[] {
   if (!Array.isArray(s) || s.length === 0) throw new TypeError('opts.sparsities: expected a non-empty array of numbers');

@@ -3,7 +3,7 @@
 // goes first, rounds of runs; the speedup is the median of the per-round ratios. One onnxruntime contender
 // serves every compressed model timed against it (profileModel's sparsities, a budget's retries).
 import { Contender, sleep } from './contender.js';
-import { quantile } from './measure.js';
+import { median } from './measure.js';
 import type { ModelChildArgs } from './model-child.js';
 import type { FeedSpec } from './model-feeds.js';
 
@@ -24,7 +24,6 @@ export interface ModelTimingOptions {
   runs?: number;
 }
 
-const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 const CHILD = new URL(`./model-child.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
 function count(name: string, v: number | undefined, dflt: number): number {
