@@ -2,11 +2,13 @@
 import { native } from './native.js';
 import type { DType } from './native.js';
 import { parsePattern, type Pattern } from './pattern.js';
+import { NestedSparseMatrix } from './nested-matrix.js';
 import { SparseMatrix } from './sparse-matrix.js';
 
 export { GsparseError, type GsparseErrorCode } from './errors.js';
 export { parsePattern, patternToString, type Pattern } from './pattern.js';
 export { SparseMatrix, type MatmulOptions } from './sparse-matrix.js';
+export { NestedSparseMatrix, type NestedLevel, type NestedMatmulOptions } from './nested-matrix.js';
 export type { Activation, DType } from './native.js';
 
 export interface PruneOptions {
@@ -88,6 +90,31 @@ export function pack(w: Float32Array, shape: [number, number], opts: PackOptions
       ? native.pack(w, rows, cols, pattern, dtype)
       : native.prunePack(w, rows, cols, pattern, o.sparsity, dtype, o.scores);
   return new SparseMatrix(handle);
+}
+
+export interface PackNestedOptions {
+  pattern: string | Pattern;
+  /**
+   * Sparsities of the levels, strictly ascending (2 to 16 of them, each in [0, 1)); level 0 is the first, the
+   * densest. N:M: the pattern's n:m is the densest level and each level must give a whole N (4:8: 0.5, 0.75, 0.875).
+   */
+  levels: number[];
+  /** Storage of the weights; activations and accumulation stay fp32. */
+  dtype?: DType;
+  /** Importance per weight, [rows, cols] like w, finite and >= 0; default |w|. */
+  scores?: Float32Array;
+}
+
+/**
+ * Prunes w [rows, cols] to the pattern at every level, sparsest first, each denser level adding the best
+ * remaining weights, and packs all levels in one matrix (a level is a prefix the kernels read, no copy per level).
+ */
+export function packNested(w: Float32Array, shape: [rows: number, cols: number], opts: PackNestedOptions): NestedSparseMatrix {
+  const [rows, cols] = checkShape(shape);
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts: expected an object with a pattern and levels');
+  if (!Array.isArray(opts.levels)) throw new TypeError(`levels: expected an array of sparsities, got ${typeof opts.levels}`);
+  const pattern = parsePattern(opts.pattern);
+  return new NestedSparseMatrix(native.packNested(w, rows, cols, pattern, opts.levels, opts.dtype ?? 'f32', opts.scores));
 }
 
 /** Compute backends and whether each can run here (with the reason when not). */

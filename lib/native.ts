@@ -17,16 +17,19 @@ export interface MatrixInfo {
   byteLength: number;
   dtype: DType;
   pattern: Pattern;
+  /** Nested matrices only: each level's target sparsity and nonzeros, densest first. */
+  levels?: { sparsity: number; nnz: number }[];
 }
 
 /** A packed matrix living in native memory (native/addon/matrix_handle.cc). */
 export interface MatrixHandle {
   info(): MatrixInfo;
-  toDense(): Float32Array;
+  /** level: nested matrices only (0 = densest, the default). */
+  toDense(level?: number): Float32Array;
   matmul(x: Float32Array, batch: number, bias: Float32Array | undefined, activation: Activation | undefined,
-    out: Float32Array | undefined, backend: string | undefined): Float32Array;
+    out: Float32Array | undefined, backend: string | undefined, level?: number): Float32Array;
   matmulAsync(x: Float32Array, batch: number, bias: Float32Array | undefined, activation: Activation | undefined,
-    out: Float32Array | undefined, backend: string | undefined): Promise<Float32Array>;
+    out: Float32Array | undefined, backend: string | undefined, level?: number): Promise<Float32Array>;
   serialize(): Uint8Array;
   dispose(): void;
 }
@@ -38,6 +41,9 @@ interface NativeAddon {
   prunePack(w: Float32Array, rows: number, cols: number, p: Pattern, sparsity: number, dtype: DType,
     scores?: Float32Array): MatrixHandle;
   pack(w: Float32Array, rows: number, cols: number, p: Pattern, dtype: DType): MatrixHandle;
+  /** levels: sparsities, strictly ascending; the handle's info() lists them densest first. */
+  packNested(w: Float32Array, rows: number, cols: number, p: Pattern, levels: number[], dtype: DType,
+    scores?: Float32Array): MatrixHandle;
   deserialize(bytes: Uint8Array): MatrixHandle;
   hardware(): { simd: 'avx512' | 'avx2' | 'scalar'; threads: number; recommendedBanks: number };
   backends(): { name: 'cpu' | 'cuda'; available: boolean; detail: string }[];

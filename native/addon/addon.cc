@@ -6,6 +6,7 @@
 #include "gsparse/cuda.h"
 #include "gsparse/environment.h"
 #include "gsparse/hardware.h"
+#include "gsparse/nested.h"
 #include "gsparse/prune.h"
 #include "gsparse/serialize.h"
 #include "gsparse/thread_pool.h"
@@ -31,8 +32,8 @@ DenseInput readDense(const Napi::CallbackInfo& info) {
   return {w.data, rows, cols};
 }
 
-double readSparsity(const Napi::Value& v) {
-  if (!v.IsNumber()) gsparse::fail(gsparse::ErrorCode::Type, "sparsity: expected a number");
+double readSparsity(const Napi::Value& v, const std::string& name = "sparsity") {
+  if (!v.IsNumber()) gsparse::fail(gsparse::ErrorCode::Type, name + ": expected a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
@@ -72,6 +73,24 @@ Napi::Value prunePack(const Napi::CallbackInfo& info) {
     const float* scores = readScores(info[6], w);
     return MatrixHandle::create(info.Env(),
                                 gsparse::pruneAndPack(w.data, w.rows, w.cols, p, sparsity, dtype, scores));
+  });
+}
+
+// packNested(w, rows, cols, pattern, levels: number[], dtype, scores?) -> MatrixHandle of a nested matrix
+Napi::Value packNested(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    DenseInput w = readDense(info);
+    gsparse::Pattern p = readPattern(info[3]);
+    if (!info[4].IsArray()) gsparse::fail(gsparse::ErrorCode::Type, "levels: expected an array of sparsities");
+    Napi::Array list = info[4].As<Napi::Array>();
+    if (list.Length() > gsparse::PackedMatrix::kMaxLevels)
+      gsparse::fail(gsparse::ErrorCode::Range, "levels: expected at most " + std::to_string(gsparse::PackedMatrix::kMaxLevels) +
+                                                   " sparsities, got " + std::to_string(list.Length()));
+    std::vector<double> levels;
+    for (uint32_t i = 0; i < list.Length(); ++i) levels.push_back(readSparsity(list.Get(i), "levels[" + std::to_string(i) + "]"));
+    gsparse::DType dtype = readDType(info[5]);
+    const float* scores = readScores(info[6], w);
+    return MatrixHandle::create(info.Env(), gsparse::packNested(w.data, w.rows, w.cols, p, levels, dtype, scores));
   });
 }
 
@@ -165,6 +184,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("validatePattern", Napi::Function::New<validatePattern>(env, "validatePattern"));
   exports.Set("prunePack", Napi::Function::New<prunePack>(env, "prunePack"));
   exports.Set("pack", Napi::Function::New<pack>(env, "pack"));
+  exports.Set("packNested", Napi::Function::New<packNested>(env, "packNested"));
   exports.Set("deserialize", Napi::Function::New<deserialize>(env, "deserialize"));
   exports.Set("hardware", Napi::Function::New<hardware>(env, "hardware"));
   exports.Set("backends", Napi::Function::New<backends>(env, "backends"));

@@ -27,6 +27,17 @@ struct MatmulInputs {
   gsparse::Backend backend = gsparse::Backend::Cpu;
 };
 
+// The call's backend. The CUDA kernels read whole plain matrices only, so 'auto' keeps a nested one on the
+// CPU and an explicit 'cuda' is E_BACKEND naming why.
+gsparse::Backend resolveMatrixBackend(const Napi::Value& name, const gsparse::PackedMatrix& m, std::size_t batch) {
+  const std::string asked = name.IsUndefined() ? std::string("auto") : name.ToString().Utf8Value();
+  const bool nested = m.levelCount() > 1;
+  const gsparse::Backend b = gsparse::resolveBackend(asked, nested ? 0 : gsparse::workOf(m.values.size(), batch));
+  if (b == gsparse::Backend::Cuda && nested)
+    gsparse::fail(gsparse::ErrorCode::Backend, "backend 'cuda': nested matrices run on the cpu backend only");
+  return b;
+}
+
 MatmulInputs readInputs(const Napi::CallbackInfo& info, const gsparse::PackedMatrix& m) {
   MatmulInputs in;
   in.x = requireFloat32Array(info[0], "x");
@@ -46,8 +57,10 @@ MatmulInputs readInputs(const Napi::CallbackInfo& info, const gsparse::PackedMat
     requireNoOverlap(o, in.x, "x");
     requireNoOverlap(o, in.bias, "bias");
   }
-  in.backend = gsparse::resolveBackend(info[5].IsUndefined() ? std::string("auto") : info[5].ToString().Utf8Value(),
-                                       gsparse::workOf(m.values.size(), batch));
+  in.args.level = info[6].IsUndefined()
+                      ? 0
+                      : static_cast<uint32_t>(requireIntegerIn(info[6], "level", 0, m.levelCount() - 1.0));
+  in.backend = resolveMatrixBackend(info[5], m, batch);
   in.args.x = in.x.data;
   in.args.batch = batch;
   in.args.bias = in.bias.data;

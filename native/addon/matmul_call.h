@@ -14,7 +14,8 @@ namespace gsaddon {
 // The matrix's device copy, created on the first call that resolves to the cuda backend.
 using DeviceWeightsFn = std::function<std::shared_ptr<gsparse::DeviceWeights>()>;
 
-// args: (x: Float32Array, batch: number, bias?: Float32Array, activation?: string, out?: Float32Array, backend?: string)
+// args: (x: Float32Array, batch: number, bias?: Float32Array, activation?: string, out?: Float32Array, backend?: string,
+//        level?: number (nested matrices; 0 = densest))
 Napi::Value matmulSync(const Napi::CallbackInfo& info, std::shared_ptr<const gsparse::PackedMatrix> m,
                        const DeviceWeightsFn& device);
 Napi::Value matmulAsync(const Napi::CallbackInfo& info, std::shared_ptr<const gsparse::PackedMatrix> m,

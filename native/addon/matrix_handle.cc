@@ -5,6 +5,7 @@
 #include "addon_data.h"
 #include "gsparse/errors.h"
 #include "gsparse/kernels.h"
+#include "gsparse/nested.h"
 #include "gsparse/serialize.h"
 #include "js_alloc.h"
 #include "js_args.h"
@@ -83,6 +84,16 @@ Napi::Value MatrixHandle::info(const Napi::CallbackInfo& info) {
     o.Set("byteLength", static_cast<double>(m->byteSize()));
     o.Set("dtype", m->dtype() == gsparse::DType::F32 ? "f32" : "f16");
     o.Set("pattern", patternToJs(env, m->pattern));
+    if (m->levelCount() > 1) {  // nested: each level's target sparsity and nonzeros, densest first
+      Napi::Array levels = Napi::Array::New(env, m->levelCount());
+      for (uint32_t k = 0; k < m->levelCount(); ++k) {
+        Napi::Object l = Napi::Object::New(env);
+        l.Set("sparsity", m->levelSparsity[k]);
+        l.Set("nnz", static_cast<double>(gsparse::nonzerosLevel(*m, k)));
+        levels.Set(k, l);
+      }
+      o.Set("levels", levels);
+    }
     return o;
   });
 }
@@ -90,8 +101,11 @@ Napi::Value MatrixHandle::info(const Napi::CallbackInfo& info) {
 Napi::Value MatrixHandle::toDense(const Napi::CallbackInfo& info) {
   return guard(info, [&]() -> Napi::Value {
     auto m = matrix();
+    const uint32_t level = info[0].IsUndefined()
+                               ? 0
+                               : static_cast<uint32_t>(requireIntegerIn(info[0], "level", 0, m->levelCount() - 1.0));
     auto out = newFloat32Array(info.Env(), static_cast<std::size_t>(m->rows) * m->cols);
-    gsparse::toDense(*m, out.Data());
+    gsparse::toDenseLevel(*m, level, out.Data());
     return out;
   });
 }

@@ -1,6 +1,7 @@
 // Y = X * W^T (+ bias, then activation) on the CPU, for any packed format.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "gsparse/packed_matrix.h"
 
@@ -14,6 +15,7 @@ struct MatmulArgs {
   float* y = nullptr;           // [batch, rows] row-major, fully written
   const float* bias = nullptr;  // [rows] or null
   Activation activation = Activation::None;
+  uint32_t level = 0;           // nested matrices: the level to run (0 = densest), < w.levelCount()
 };
 
 // Runs the kernel the dispatch table picks for (format, ISA). Sizes must already be checked.
