@@ -2,22 +2,22 @@
 import { parseArgs } from 'node:util';
 
 import { parsePattern, patternToString } from '../lib/index.js';
-import { type Regime, REGIMES, type TimingOptions } from './timing.js';
+import { REGIMES, type SamplePlan } from '../lib/profile/measure.js';
+import { DEFAULT_SUITE } from '../lib/profile/suite.js';
+import type { LayerShape, Regime } from '../lib/profile/types.js';
 
-export interface Shape {
-  name: string;
-  rows: number;
-  cols: number;
-}
+/** A layer shape, W [rows, cols] = [out, in]: a layer of the profiler's suite, or RxC. */
+export type Shape = Pick<LayerShape, 'name' | 'rows' | 'cols'>;
 
-/** W is [rows, cols] = [out, in]. */
-export const SHAPES: readonly Shape[] = [
-  { name: 'square-4096', rows: 4096, cols: 4096 },
-  { name: 'bert-ffn-up', rows: 3072, cols: 768 }, // BERT-base intermediate: 768 -> 3072
-  { name: 'bert-ffn-down', rows: 768, cols: 3072 }, // BERT-base output: 3072 -> 768
-  { name: 'resnet50-1x1', rows: 1024, cols: 256 }, // ResNet-50 conv4_x 1x1 expand 256 -> 1024 (batch = pixels)
-  { name: 'lstm-gates', rows: 4096, cols: 1024 }, // LSTM hidden 1024: 4 gates x 1024 out, 1024 in
-];
+/** The profiler's suite layers (lib/profile/suite.ts), by name: the shapes --shapes knows. */
+export const SHAPES: readonly Shape[] = DEFAULT_SUITE.layers.map(({ name, rows, cols }) => ({ name, rows, cols }));
+
+/**
+ * The suite layers a default run measures: the headline 4096x4096 first (--quick runs it alone), then
+ * BERT-base FFN, a ResNet-50 1x1 conv and GNMT's LSTM gates. The others (the 45M-weight LLaMA MLP
+ * layers above all) would multiply the run time; --shapes runs any of them.
+ */
+export const DEFAULT_SHAPES: readonly string[] = ['llama7b.attn.q', 'bert.ffn.up', 'bert.ffn.down', 'resnet50.conv1x1.b', 'gnmt.lstm.gates'];
 
 export const DEFAULT_SPARSITIES: readonly number[] = [0.75, 0.9, 0.95];
 export const DEFAULT_BATCHES: readonly number[] = [1, 16, 64, 256];
@@ -42,14 +42,17 @@ export interface BenchConfig {
   /** Rounds per (shape, batch, regime): each times both contender processes once, alternating who goes first. */
   rounds: number;
   regimes: Regime[];
-  timing: TimingOptions;
+  /** How each contender is timed in each regime (lib/profile/measure.ts). */
+  timing: Record<Regime, SamplePlan>;
   /** FMA peak in GFLOP/s given on the command line (else measured: bench/peak.ts). */
   peakGflops: number | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]      (or: npx tsx bench/run.ts [options])
-  --quick               4096x4096 only, batches 1 and 64, 90% sparsity + 2:4 (under a minute)
-  --shapes LIST         names (${SHAPES.map((s) => s.name).join(', ')}) or RxC, comma separated
+  --quick               ${DEFAULT_SHAPES[0]} (4096x4096) only, batches 1 and 64, 90% sparsity + 2:4 (under a minute)
+  --shapes LIST         layers of gsparse profile's suite (lib/profile/suite.ts) or RxC, comma separated; default
+                          ${DEFAULT_SHAPES.join(',')}
+                        the others: ${SHAPES.filter((s) => !DEFAULT_SHAPES.includes(s.name)).map((s) => s.name).join(',')}
   --patterns LIST       sparse patterns, e.g. csr,block:4x1,2:4,gs:16,gs:16x4 (dense + ORT always run)
   --sparsities LIST     e.g. 0.75,0.9 or 75,90 (N:M patterns always run at their own 1-N/M)
   --batches LIST        e.g. 1,16,64,256
@@ -79,6 +82,7 @@ function positiveNumber(s: string, what: string): number {
   return n;
 }
 
+/** A suite layer by name, or RxC (named after the suite layer of that shape, if any). */
 function parseShape(s: string): Shape {
   const known = SHAPES.find((k) => k.name === s);
   if (known) return { ...known };
@@ -123,12 +127,7 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
   });
   if (values.help) return 'help';
   const quick = values.quick ?? false;
-  const shapes =
-    values.shapes !== undefined
-      ? list(values.shapes).map(parseShape)
-      : quick
-        ? [{ ...(SHAPES[0] as Shape) }]
-        : SHAPES.map((s) => ({ ...s }));
+  const shapes = (values.shapes !== undefined ? list(values.shapes) : quick ? DEFAULT_SHAPES.slice(0, 1) : DEFAULT_SHAPES).map(parseShape);
   const patterns = (values.patterns !== undefined ? list(values.patterns) : defaultPatterns(hw.recommendedBanks))
     .map((p) => patternToString(parsePattern(p)))
     .filter((p) => p !== 'dense');
@@ -142,6 +141,9 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
   for (const r of regimes)
     if (!REGIMES.includes(r as Regime)) throw new RangeError(`--regimes: expected ${REGIMES.join(' or ')}, got '${r}'`);
   const opt = (v: string | undefined, what: string, dflt: number): number => (v !== undefined ? positiveInt(v, what) : dflt);
+  const samples = opt(values.samples, '--samples', quick ? 3 : 5);
+  const minTimeS = values['min-time'] !== undefined ? positiveNumber(values['min-time'], '--min-time') : quick ? 0.03 : 0.1;
+  const coldSamples = opt(values['cold-samples'], '--cold-samples', quick ? 3 : 5);
   return {
     quick,
     shapes,
@@ -152,16 +154,25 @@ export function parseConfig(argv: string[], hw: { threads: number; recommendedBa
     out: values.out,
     rounds: opt(values.rounds, '--rounds', 3),
     regimes: [...new Set(regimes)] as Regime[],
-    timing: {
-      hotSamples: opt(values.samples, '--samples', quick ? 3 : 5),
-      minTimeS: values['min-time'] !== undefined ? positiveNumber(values['min-time'], '--min-time') : quick ? 0.03 : 0.1,
-      maxTimeS: 5,
-      coldSamples: opt(values['cold-samples'], '--cold-samples', quick ? 3 : 5),
-      warmup: 2,
-      minSampleMs: 2,
-    },
+    timing: { hot: hotPlan(samples, minTimeS), cold: coldPlan(coldSamples) },
     peakGflops: values['peak-gflops'] !== undefined ? positiveNumber(values['peak-gflops'], '--peak-gflops') : undefined,
   };
+}
+
+/** Untimed calls before each contender's samples (lazy copies, JIT, thread pools). */
+const WARMUP = 2;
+
+/**
+ * Hot: at least `samples` samples and `minTimeS` seconds per contender per round, capped at 5 s; calls
+ * under 2 ms are looped. The repeat cap is never the one that binds (10^4 samples of >= 2 ms pass 5 s).
+ */
+function hotPlan(samples: number, minTimeS: number): SamplePlan {
+  return { warmup: WARMUP, minRepeats: samples, maxRepeats: 10_000, minTimeMs: minTimeS * 1000, maxTimeMs: 5000, minSampleMs: 2 };
+}
+
+/** Cold: exactly `samples` timed calls per contender per round, each after a cache flush. */
+function coldPlan(samples: number): SamplePlan {
+  return { warmup: WARMUP, minRepeats: samples, maxRepeats: samples, minTimeMs: 0 };
 }
 
 export interface SparseCase {

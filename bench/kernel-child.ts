@@ -3,14 +3,16 @@
 // its default session options. Both build the same seeded W, so they multiply the same matrix. Requests:
 //   { op: 'batch', batch }              -> { checks }  binds X for this batch; each contender's last output
 //                                                      row against plain JS on its own (pruned) weights
-//   { op: 'time', batch, regime, round } -> { samples } times every contender once (timing.ts), the order
-//                                                      rotated by round
+//   { op: 'time', batch, regime, round } -> { samples } times every contender once (lib/profile/measure.ts),
+//                                                      the order rotated by round
 //   { exit: true }
 import { pack, setThreads, type SparseMatrix } from '../lib/index.js';
+import { makeFlush } from '../lib/profile/cache-flush.js';
+import { sample, type SamplePlan, type Samples } from '../lib/profile/measure.js';
+import type { Regime } from '../lib/profile/types.js';
 import type { Shape, SparseCase } from './cases.js';
 import { checkRows, gaussian, seedOf } from './data.js';
 import { OrtPeer } from './ort-peer.js';
-import { makeFlush, measureCold, measureHot, type Regime, type Samples, type TimingOptions } from './timing.js';
 
 export interface KernelChildArgs {
   engine: 'gsparse' | 'ort';
@@ -19,7 +21,7 @@ export interface KernelChildArgs {
   cases: SparseCase[];
   /** gsparse only: its thread count (onnxruntime keeps its default). */
   threads: number;
-  timing: TimingOptions;
+  timing: Record<Regime, SamplePlan>;
 }
 
 /** What a child packed: one entry per contender, or the reason a case was skipped. */
@@ -124,15 +126,16 @@ function main(): void {
         return;
       }
       const bound = calls.get(batch);
-      if (msg.op !== 'time' || bound === undefined) throw new Error(`bad request ${JSON.stringify(msg)}`);
-      if (msg.regime === 'cold') flush ??= makeFlush();
+      const { regime } = msg;
+      if (msg.op !== 'time' || bound === undefined || regime === undefined) throw new Error(`bad request ${JSON.stringify(msg)}`);
+      const coldFlush = regime === 'cold' ? (flush ??= makeFlush()) : undefined; // made once, at the first cold request
       const samples: Record<string, Samples> = {};
       const n = runners.length;
       for (let k = 0; k < n; k++) {
         const i = (k + (msg.round ?? 0)) % n; // rotate, so no contender always follows the same one
         const fn = bound[i] as () => Float32Array;
         const id = (runners[i] as Runner).info.id;
-        samples[id] = msg.regime === 'cold' && flush ? measureCold(fn, flush, args.timing) : measureHot(fn, args.timing);
+        samples[id] = sample(fn, args.timing[regime], coldFlush);
       }
       process.send?.({ samples });
     } catch (e) {

@@ -20,7 +20,7 @@ import type { ModelChildArgs } from '../lib/profile/model-child.js';
 import { gaussian, relErr, seedOf } from './data.js';
 import { breakdown } from './model-breakdown.js';
 import { encoderModel, mlpModel } from './model-graphs.js';
-import { median } from './timing.js';
+import { median } from '../lib/profile/measure.js';
 
 const { values: opt } = parseArgs({
   options: {

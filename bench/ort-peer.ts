@@ -9,6 +9,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
 
+import { median } from '../lib/profile/measure.js';
 import { transpose } from './data.js';
 
 const { onnx } = onnxProto;
@@ -108,4 +109,15 @@ export class OrtPeer {
     this.#session = undefined;
     this.#inputs.clear();
   }
+}
+
+/** Median cost of one setImmediate hop + promise, in us: what the public session.run() adds around the native run. */
+export async function immediateHopUs(count = 200): Promise<number> {
+  const s: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    s.push((performance.now() - t0) * 1000);
+  }
+  return median(s);
 }

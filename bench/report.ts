@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { makeDir } from '../lib/profile/make-dir.js';
-import { median, type Regime } from './timing.js';
+import { median } from '../lib/profile/measure.js';
+import type { Regime } from '../lib/profile/types.js';
 
 export interface Row {
   shape: string;

@@ -9,13 +9,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import { backends, hardware } from '../lib/index.js';
-import { type BenchConfig, parseConfig, type Shape, sparseCases, USAGE } from './cases.js';
+import { FLUSH_BYTES } from '../lib/profile/cache-flush.js';
 import { Contender, sleep } from '../lib/profile/contender.js';
+import { median, type Samples } from '../lib/profile/measure.js';
+import { type BenchConfig, parseConfig, type Shape, sparseCases, USAGE } from './cases.js';
 import type { KernelChildArgs, KernelChildInfo } from './kernel-child.js';
-import { OPSET, ORT_VERSION } from './ort-peer.js';
+import { immediateHopUs, OPSET, ORT_VERSION } from './ort-peer.js';
 import { measurePeak, type Peak } from './peak.js';
 import { CHECK_TOL, derive, evaluateTargets, formatShapeTable, formatSummary, formatTargets, type Row, writeJson } from './report.js';
-import { immediateHopUs, median, type Samples } from './timing.js';
 
 interface PackRecord {
   shape: string;
@@ -147,10 +148,11 @@ async function main(): Promise<void> {
   console.log(`cpu: ${cpuModel}, ${os.cpus().length} logical cores, simd ${hw.simd}, recommendedBanks ${hw.recommendedBanks}; gsparse threads ${cfg.threads}`);
   console.log(`load average at start: ${loadStart.map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
   console.log(`node ${process.version}, onnxruntime-node ${ORT_VERSION} (MatMul, opset ${OPSET}) at its default session options, spinning included`);
-  const t = cfg.timing;
+  const { hot, cold } = cfg.timing;
   console.log(
     `method: each runtime in its own process, ${cfg.rounds} rounds alternating which goes first, ratio per round, figure = median of rounds; ` +
-      `regimes ${cfg.regimes.join(', ')} (hot: >= ${t.hotSamples} samples and ${t.minTimeS} s per contender per round; cold: ${t.coldSamples} calls, each after a 512 MiB read sweep, untimed)`,
+      `regimes ${cfg.regimes.join(', ')} (hot: >= ${hot.minRepeats} samples and ${hot.minTimeMs / 1000} s per contender per round; ` +
+      `cold: ${cold.minRepeats} calls, each after a ${FLUSH_BYTES / 2 ** 20} MiB read sweep, untimed)`,
   );
   const peak: Peak = cfg.peakGflops !== undefined ? { gflops: cfg.peakGflops, source: '--peak-gflops' } : measurePeak(cfg.threads);
   console.log(`FMA peak (batched limit): ${peak.gflops === null ? '-' : `${peak.gflops.toFixed(1)} GFLOP/s`}  [${peak.source}]`);

@@ -14,7 +14,7 @@ import { profile } from './profile/index.js';
 import { makeDir } from './profile/make-dir.js';
 import { DEFAULT_SUITE, QUICK_SUITE, shapesToLayers } from './profile/suite.js';
 import { renderTable, shouldColor } from './profile/table.js';
-import type { ProfileProgress } from './profile/types.js';
+import type { ProfileProgress, Regime } from './profile/types.js';
 
 /** Exit codes: 0 ok, 1 the run failed, 2 bad arguments. */
 const EXIT_FAILED = 1;
@@ -130,6 +130,7 @@ interface ProfileFlags {
   repeats?: number;
   dtype: 'f32' | 'f16';
   seed: number;
+  regime: Regime;
 }
 
 async function runProfile(flags: ProfileFlags): Promise<void> {
@@ -157,6 +158,7 @@ async function runProfile(flags: ProfileFlags): Promise<void> {
       backends: [flags.backend],
       dtype: flags.dtype,
       seed: flags.seed,
+      regime: flags.regime,
       ...(flags.repeats ? { maxRepeats: flags.repeats } : {}),
       onProgress,
     });
@@ -232,6 +234,8 @@ function buildProgram(): Command {
     .option('--repeats <n>', 'at most this many timed runs per measurement', parseCount)
     .addOption(new Option('--dtype <dtype>', 'weight storage').choices(['f32', 'f16']).default('f32'))
     .option('--seed <n>', 'seed of the generated weights', parseCount, 1)
+    .addOption(new Option('--regime <regime>', 'caches at each timed call: hot (W left there by the previous call) or cold ' +
+      '(flushed before every call by a 512 MiB read sweep, untimed; slower to run)').choices(['hot', 'cold']).default('hot'))
     .action(async (model: string | undefined, flags: ProfileFlags & ProfileModelFlags) =>
       (model === undefined ? runProfile(flags) : runProfileModel(model, flags)));
 

@@ -57,7 +57,7 @@ describe('gsparse --help and --version', () => {
     expect(r.stdout).toMatch(/info/);
   });
 
-  it.each([['profile', ['--shapes', '--patterns', '--sparsities', '--batches', '--backend', '--out', '--quick', '--json']], ['info', ['--json']]])(
+  it.each([['profile', ['--shapes', '--patterns', '--sparsities', '--batches', '--backend', '--out', '--quick', '--json', '--regime']], ['info', ['--json']]])(
     '%s --help lists its options', (cmd, options) => {
       const r = run(cmd, '--help');
       expect(r.code).toBe(0);
@@ -85,6 +85,7 @@ describe('bad arguments: one clear line, exit 2, no stack trace', () => {
     [['profile', '--patterns', 'gs:7'], /--patterns.*banks.*7/],
     [['profile', '--patterns', 'sparse'], /--patterns.*'sparse'/],
     [['profile', '--backend', 'gpu'], /--backend.*cpu, cuda, auto/],
+    [['profile', '--regime', 'warm'], /--regime.*hot, cold/],
     [['profile', '--min-retained', '2'], /--min-retained.*\[0, 1\]/],
     [['profile', '--bogus'], /unknown option '--bogus'/],
     [['profile', '--out'], /--out.*argument missing/],
@@ -169,10 +170,20 @@ describe('gsparse profile (tiny)', () => {
   it('--json prints the report on stdout', () => {
     const r = run('profile', ...tiny, '--json', '--out', join(tmp, 'json'));
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { version: number; results: { pattern: string }[]; minRetained: number };
+    const j = JSON.parse(r.stdout) as { version: number; results: { pattern: string }[]; minRetained: number; regime: string };
     expect(j.version).toBe(1);
     expect(j.minRetained).toBe(0.97);
     expect(new Set(j.results.map((x) => x.pattern))).toEqual(new Set(['dense', 'csr', 'gs:16', '2:4']));
+    expect(j.regime).toBe('hot');
+  });
+
+  it('--regime cold times every call after a cache flush, and says so', () => {
+    const r = run('profile', '--shapes', '64x128', '--patterns', 'csr', '--sparsities', '0.9', '--batches', '1', '--repeats', '2',
+      '--regime', 'cold', '--out', join(tmp, 'cold'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^gsparse profile: .*, cold caches \(flushed before every call\)$/m);
+    const j = JSON.parse(readFileSync(join(tmp, 'cold', 'report.json'), 'utf8')) as { regime: string };
+    expect(j.regime).toBe('cold');
   });
 });
 

@@ -5,7 +5,7 @@ import { GsparseError, backends, pack } from '../lib/index.js';
 import { profile, recommend } from '../lib/profile/index.js';
 import type { ProfileReport, ProfileResult } from '../lib/profile/index.js';
 import { chartSpecs, renderCharts, type RenderedChart } from '../lib/profile/charts.js';
-import { measure, quantile, summarize } from '../lib/profile/measure.js';
+import { measure, quantile, sample, type SamplePlan, summarize } from '../lib/profile/measure.js';
 import { MagnitudeIndex, quality } from '../lib/profile/quality.js';
 import { gaussian } from '../lib/profile/random.js';
 import { renderHtml } from '../lib/profile/report-html.js';
@@ -33,6 +33,7 @@ describe('profile() report', () => {
     expect(report.sparsities).toEqual([0.5, 0.9]);
     expect(report.batches).toEqual([1, 2]);
     expect(report.backends).toEqual(['cpu']);
+    expect(report.regime).toBe('hot');
     expect(report.version).toBe(1);
   });
 
@@ -84,6 +85,14 @@ describe('profile() report', () => {
     expect(progress.at(-1)).toEqual({ done: report.results.length, total: report.results.length });
   });
 
+  it("regime 'cold' is recorded and named in the table's summary line", async () => {
+    const r = await profile({ layers: [{ name: 'x', rows: 32, cols: 64 }], patterns: ['csr'], sparsities: [0.9], batches: [1], maxRepeats: 2, regime: 'cold' });
+    expect(r.regime).toBe('cold');
+    expect(r.results.map((x) => x.timeMs.repeats)).toEqual([2, 2]);
+    expect(renderTable(r).split('\n')[0]).toMatch(/runs in .*, cold caches \(flushed before every call\)$/);
+    expect(renderTable(report).split('\n')[0]).not.toMatch(/cold/);
+  });
+
   it('accepts SparseMatrix layers and leaves them usable', async () => {
     const m = pack(gaussian(32 * 64, 7), [32, 64], { pattern: 'dense' });
     const r = await profile({ layers: [m, { name: 'named', matrix: m }], patterns: ['csr'], sparsities: [0.75], batches: [1], maxRepeats: 1 });
@@ -99,6 +108,7 @@ describe('profile() report', () => {
     await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], sparsities: [1.5] })).rejects.toThrow(RangeError);
     await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], batches: [0] })).rejects.toThrow(RangeError);
     await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], patterns: ['gs:7'] })).rejects.toThrow(/banks/);
+    await expect(profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], regime: 'warm' as never })).rejects.toThrow(/regime.*'warm'/);
     await expect(profile(null as never)).rejects.toThrow(TypeError);
     if (!backends().find((b) => b.name === 'cuda')?.available) {
       const err = await profile({ layers: [{ name: 'x', rows: 4, cols: 4 }], backends: ['cuda'] }).catch((e: unknown) => e);
@@ -121,7 +131,7 @@ function cell(layer: string, pattern: string, targetSparsity: number, ms: number
 /** A hand-made report around hand-made results (renderTable reads machine, patterns and results). */
 function handReport(results: ProfileResult[]): ProfileReport {
   return {
-    version: 1, createdAt: '2026-01-01T00:00:00.000Z', durationMs: 1000, backends: ['cpu'], batches: [...new Set(results.map((r) => r.batch))],
+    version: 1, createdAt: '2026-01-01T00:00:00.000Z', durationMs: 1000, backends: ['cpu'], regime: 'hot', batches: [...new Set(results.map((r) => r.batch))],
     sparsities: [...new Set(results.filter((r) => r.pattern !== 'dense').map((r) => r.targetSparsity))],
     patterns: [...new Set(results.map((r) => r.pattern))], results,
     machine: { simd: 'avx512', threads: 2, recommendedBanks: 16, backends: [], node: 'v20', platform: 'linux-x64' },
@@ -231,6 +241,54 @@ describe('timing helpers', () => {
     expect(calls).toBe(6);
     calls = 0;
     expect(measure(() => void calls++, { warmup: 0, minRepeats: 1, maxRepeats: 5, minTimeMs: 1e9 }).repeats).toBe(5);
+  });
+});
+
+/** Busy-waits ms milliseconds: a call that takes at least that long, whatever the load. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+describe('timing engine: sample()', () => {
+  const plan = (o: Partial<SamplePlan>): SamplePlan => ({ warmup: 0, minRepeats: 3, maxRepeats: 3, minTimeMs: 0, ...o });
+
+  it('cold: flushes before every timed call, not before warm-up, and does not time the flush', () => {
+    const log: string[] = [];
+    const s = sample(() => log.push('call'), plan({ warmup: 2, minSampleMs: 50 }), () => {
+      log.push('flush');
+      spin(20);
+    });
+    expect(log).toEqual(['call', 'call', 'flush', 'call', 'flush', 'call', 'flush', 'call']);
+    expect(s.inner).toBe(1); // no looping in the cold regime: a second call would find W in cache
+    expect(s.ms).toHaveLength(3);
+    for (const ms of s.ms) expect(ms).toBeLessThan(20);
+  });
+
+  it('hot: calls faster than minSampleMs are looped, a sample being loop time / inner', () => {
+    let calls = 0;
+    const s = sample(() => {
+      calls++;
+      spin(0.05);
+    }, plan({ warmup: 1, minRepeats: 2, maxRepeats: 2, minSampleMs: 20 }));
+    expect(s.inner).toBeGreaterThan(1);
+    expect(s.inner).toBeLessThanOrEqual(400); // ceil(20 / 0.05): the calibration call took at least 0.05 ms
+    expect(calls).toBe(1 + 1 + 2 * s.inner); // warm-up, calibration, samples
+    for (const ms of s.ms) expect(ms).toBeGreaterThanOrEqual(0.05);
+    expect(sample(() => spin(0.05), plan({})).inner).toBe(1); // minSampleMs 0 (profile()): one call per sample
+  });
+
+  it('stops at maxTimeMs short of minRepeats, but not before 3 samples', () => {
+    const s = sample(() => spin(2), plan({ minRepeats: 100, maxRepeats: 100, maxTimeMs: 5 }));
+    expect(s.ms).toHaveLength(3);
+    for (const ms of s.ms) expect(ms).toBeGreaterThanOrEqual(2);
+  });
+
+  it('measure() with a flush is the cold regime: one flush per timed call', () => {
+    let flushes = 0;
+    const t = measure(() => undefined, { warmup: 1, minRepeats: 4, maxRepeats: 4, minTimeMs: 0 }, () => void flushes++);
+    expect(t.repeats).toBe(4);
+    expect(flushes).toBe(4);
   });
 });
 

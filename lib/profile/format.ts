@@ -1,4 +1,5 @@
 // Number formatting shared by the terminal table and the HTML report.
+import type { Regime } from './types.js';
 
 /** Speedup as "0.83x", "5.8x", "42x". */
 export function fmtSpeedup(x: number): string {
@@ -23,4 +24,9 @@ export function fmtDuration(ms: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   return `${m} min ${String(Math.round(s - m * 60)).padStart(2, '0')} s`;
+}
+
+/** The summary line's note on the cache regime, after `sep`; empty for the default 'hot'. */
+export function regimeNote(regime: Regime, sep: string): string {
+  return regime === 'cold' ? `${sep}cold caches (flushed before every call)` : '';
 }

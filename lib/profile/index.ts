@@ -7,5 +7,5 @@ export type { FeedSpec } from './model-feeds.js';
 export { recommend } from './recommend.js';
 export type {
   LayerInput, LayerShape, MeasureOptions, NamedMatrix, ProfileBackend, ProfileMachine, ProfileOptions, ProfileProgress,
-  ProfileReport, ProfileResult, Quality, Recommendation, RecommendOptions, Rejected, Timing,
+  ProfileReport, ProfileResult, Quality, Recommendation, RecommendOptions, Regime, Rejected, Timing,
 } from './types.js';

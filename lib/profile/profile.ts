@@ -3,12 +3,13 @@ import { GsparseError } from '../errors.js';
 import { backends as listBackends, hardware, pack } from '../index.js';
 import { parsePattern, patternToString, type Pattern } from '../pattern.js';
 import { SparseMatrix } from '../sparse-matrix.js';
-import { measure } from './measure.js';
+import { makeFlush } from './cache-flush.js';
+import { measure, REGIMES } from './measure.js';
 import { MagnitudeIndex, quality } from './quality.js';
 import { gaussian, seedFrom } from './random.js';
 import type {
   LayerInput, MeasureOptions, ProfileBackend, ProfileMachine, ProfileOptions, ProfileProgress, ProfileReport,
-  ProfileResult, Quality,
+  ProfileResult, Quality, Regime,
 } from './types.js';
 
 /** Default target sparsities of profile(). */
@@ -65,7 +66,10 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
   const patterns = resolvePatterns(opts.patterns, backends, machine);
   const dtype = opts.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f16') throw new RangeError(`dtype: expected 'f32' or 'f16', got '${String(dtype)}'`);
+  const regime: Regime = opts.regime ?? 'hot';
+  if (!REGIMES.includes(regime)) throw new RangeError(`regime: expected 'hot' or 'cold', got '${String(regime)}'`);
   const layers = resolveLayers(opts, sparsities, batches);
+  const flush = regime === 'cold' ? makeFlush() : undefined;
 
   const plans = layers.map((l) => ({ layer: l, candidates: candidatesFor(patterns, l.sparsities) }));
   // Progress counts timed runs only (one per result), so the bar ends at the run count the summary prints.
@@ -98,7 +102,7 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
             await tick();
             const x = inputs.get(batch) as Float32Array;
             const out = outputs.get(batch) as Float32Array;
-            const timeMs = measure(() => m.matmul(x, batch, { backend, out }), layer.measure);
+            const timeMs = measure(() => m.matmul(x, batch, { backend, out }), layer.measure, flush);
             const key = `${backend}|${batch}`;
             if (c.parsed.kind === 'dense') denseMs.set(key, timeMs.median);
             results.push(cell(layer, c, m, batch, backend, timeMs, denseMs.get(key) ?? timeMs.median, q, packMs, dtype));
@@ -113,7 +117,7 @@ export async function profile(opts: ProfileOptions): Promise<ProfileReport> {
   report({ layer: plans.at(-1)?.layer.name ?? '', stage: 'measure' });
   return {
     version: 1, createdAt: new Date().toISOString(), machine, patterns: patterns.map((p) => p.pattern),
-    sparsities: [...sparsities], batches: [...batches], backends, durationMs: performance.now() - started, results,
+    sparsities: [...sparsities], batches: [...batches], backends, regime, durationMs: performance.now() - started, results,
   };
 }
 

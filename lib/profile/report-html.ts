@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, no network).
 import type { RenderedChart } from './charts.js';
 import { focusSparsity, isNm } from './focus.js';
-import { fmtDuration, fmtMs, fmtPct, fmtSpeedup } from './format.js';
+import { fmtDuration, fmtMs, fmtPct, fmtSpeedup, regimeNote } from './format.js';
 import { beatsDense, recommend } from './recommend.js';
 import type { ProfileReport } from './types.js';
 
@@ -71,7 +71,8 @@ export function renderHtml(report: ProfileReport, charts: readonly RenderedChart
 <h1>gsparse profile</h1>
 <p class="meta">${escapeHtml(report.backends.join(' + '))} · ${escapeHtml(m.simd)} · ${m.threads} threads · GS banks ${m.recommendedBanks}` +
     `${m.cuda ? ` · GPU ${escapeHtml(m.cuda.name)} (${m.cuda.banks} banks)` : ''} · Node ${escapeHtml(m.node)} · ${escapeHtml(m.platform)} · ` +
-    `${report.results.length} runs in ${fmtDuration(report.durationMs)} · ${escapeHtml(report.createdAt)}</p>
+    `${report.results.length} runs in ${fmtDuration(report.durationMs)}${regimeNote(report.regime, ' · ')}` +
+    ` · ${escapeHtml(report.createdAt)}</p>
 <h2>Speedup over dense at ${fmtPct(focus)} sparsity</h2>
 <p class="note">Same backend and batch. Green: the pick, the fastest pattern whose retained magnitude is at least ${minRetained} × what
 unstructured pruning keeps at the same nnz and that beats dense beyond the measured spread (its p90 time below dense's p10);

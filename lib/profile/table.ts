@@ -1,6 +1,6 @@
 // The terminal table of a profile: speedup per layer and pattern, the recommended pick highlighted.
 import { focusSparsity, isNm } from './focus.js';
-import { fmtDuration, fmtMs, fmtPct, fmtSpeedup } from './format.js';
+import { fmtDuration, fmtMs, fmtPct, fmtSpeedup, regimeNote } from './format.js';
 import { beatsDense, recommend } from './recommend.js';
 import type { ProfileReport, ProfileResult } from './types.js';
 
@@ -60,7 +60,7 @@ export function renderTable(report: ProfileReport, opts: TableOptions = {}): str
   const groups = groupRows(report.results);
   const out: string[] = [];
   out.push(`gsparse profile: ${report.backends.join('+')} (${m.simd}, ${m.threads} threads), GS banks ${m.recommendedBanks}` +
-    `${m.cuda ? `, GPU ${m.cuda.name}` : ''}; ${report.results.length} runs in ${fmtDuration(report.durationMs)}`);
+    `${m.cuda ? `, GPU ${m.cuda.name}` : ''}; ${report.results.length} runs in ${fmtDuration(report.durationMs)}${regimeNote(report.regime, ', ')}`);
   out.push('');
   out.push(`Speedup over dense (same batch) at ${fmtPct(focus)} sparsity; N:M at its own sparsity.`);
   out.push(`* = pick: the fastest pattern with retained magnitude >= ${minRetained} x unstructured that beats dense beyond ` +

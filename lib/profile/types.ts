@@ -25,6 +25,12 @@ export interface NamedMatrix {
 /** What profile() accepts as a layer. */
 export type LayerInput = LayerShape | NamedMatrix | SparseMatrix;
 
+/**
+ * Cache state of a timed call (docs/benchmarks.md): 'hot' = W left in cache by the previous call;
+ * 'cold' = the CPU caches flushed (an untimed read sweep larger than the last-level cache) before each one.
+ */
+export type Regime = 'hot' | 'cold';
+
 /** How each cell is timed. */
 export interface MeasureOptions {
   /** Untimed calls first (default 1). */
@@ -63,6 +69,8 @@ export interface ProfileOptions extends MeasureOptions {
   dtype?: 'f32' | 'f16';
   /** Seed of the Gaussian weights drawn for LayerShape layers (default 1). */
   seed?: number;
+  /** Cache regime of every timed call (default 'hot'); 'cold' adds a ~512 MiB read sweep before each call. */
+  regime?: Regime;
   /** Called after every stage of every layer, so a CLI can drive progress bars. */
   onProgress?: (p: ProfileProgress) => void;
 }
@@ -138,6 +146,8 @@ export interface ProfileReport {
   sparsities: number[];
   batches: number[];
   backends: ProfileBackend[];
+  /** The cache regime every cell was timed in. */
+  regime: Regime;
   durationMs: number;
   results: ProfileResult[];
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "../cpu/packed_view.h"
 #include "gsparse/cuda.h"
 #include "gsparse/errors.h"
 #include "gsparse/kernels.h"
@@ -101,8 +102,11 @@ struct DeviceWeights::Impl {
 
   // Weights. values: fp32 or fp16 as stored, except dense/channel which hold fp32 (GEMM input).
   cuda::DeviceBuffer values, indices, ptr, rowIds, rowMap;
-  DType valueType = DType::F32;
-  unsigned indexWidth = 4;
+  // The weights as every launcher reads them: the CPU kernels' PackedView (cpu/packed_view.h) of the
+  // source, its pointers replaced by the device buffers above (f16 false for dense/channel, whose
+  // device values are fp32; rowIds null unless GS with permute: channel reads rowMap). Built once by
+  // uploadWeights.
+  cpu::PackedView view;
 
   // Per-call scratch, grown as needed and kept for the next call.
   cuda::DeviceBuffer x, y, bias, xt, yt, tmp;
@@ -129,44 +133,22 @@ struct Epi {
   Activation act = Activation::None;
 };
 
-// GS (spmm_gs.cu): x [batch][cols] and y [batch][rows] row-major, no transposes.
-struct GsArgs {
-  const void* values = nullptr;  // packs * B, fp32 or fp16
-  bool f16 = false;
-  const void* indices = nullptr;  // packs * B, uint16 or uint32
-  unsigned indexWidth = 2;
-  const uint32_t* ptr = nullptr;     // groups + 1
-  const uint32_t* rowIds = nullptr;  // permute: groups * R, else null
-  uint32_t rows = 0, cols = 0, groups = 0, banks = 32, perRow = 1;
-  uint64_t packs = 0;  // ptr[groups], to size the work per block
+// One call of a sparse kernel besides the weights (w: DeviceWeights::Impl::view, device pointers).
+// GS: x [batch][cols] and y [batch][rows] row-major, no transposes. Row-split kernels (CSR, N:M,
+// block): batch == 1 the same; batch > 1, x is X^T [cols][ld] and y is Y^T [rows][ld] with ld a
+// multiple of batchLd(batch) (the dispatcher transposes).
+struct Call {
   const float* x = nullptr;
   float* y = nullptr;
-  std::size_t batch = 0;
+  std::size_t batch = 0, ld = 0;  // ld: row-split kernels at batch > 1 only
   Epi epi;
 };
-void launchSpmmGS(const GsArgs& a, cudaStream_t stream);
-
-// Row-split kernels (CSR, N:M, block). batch == 1: x [cols], y [rows]. batch > 1: x is X^T
-// [cols][ld] and y is Y^T [rows][ld] with ld a multiple of batchLd(batch) (the dispatcher transposes).
-struct RowArgs {
-  const void* values = nullptr;
-  bool f16 = false;
-  const void* indices = nullptr;
-  unsigned indexWidth = 4;
-  const uint32_t* ptr = nullptr;  // csr: rows + 1; block: block rows + 1; nm: unused
-  uint32_t rows = 0, cols = 0;
-  uint32_t n = 0, m = 0;                   // nm
-  uint32_t blockRows = 0, blockCols = 0;  // block
-  const float* x = nullptr;
-  float* y = nullptr;
-  std::size_t batch = 0, ld = 0;
-  Epi epi;
-};
+void launchSpmmGS(const cpu::PackedView& w, const Call& c, cudaStream_t stream);
 // Leading dimension of X^T / Y^T for a batch: 32 lanes of one column each, or 128 (float4 per lane).
 std::size_t batchLd(std::size_t batch);
-void launchSpmmCsr(const RowArgs& a, cudaStream_t stream);
-void launchSpmmNM(const RowArgs& a, cudaStream_t stream);
-void launchSpmmBlock(const RowArgs& a, cudaStream_t stream);
+void launchSpmmCsr(const cpu::PackedView& w, const Call& c, cudaStream_t stream);
+void launchSpmmNM(const cpu::PackedView& w, const Call& c, cudaStream_t stream);
+void launchSpmmBlock(const cpu::PackedView& w, const Call& c, cudaStream_t stream);
 
 // out[c][r] = r < inRows ? in[r][c] : 0 for c < inCols, r < outCols (in: ldIn floats per row, out: ldOut).
 void launchTranspose(const float* in, std::size_t inRows, std::size_t inCols, std::size_t ldIn, float* out,

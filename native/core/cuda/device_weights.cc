@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../cpu/spmm_common.h"  // cpu::packedView
 #include "cuda_internal.h"
 
 namespace gsparse {
@@ -44,6 +45,7 @@ void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
   // cudaMemcpy runs on the legacy stream, which a cudaStreamNonBlocking stream does not wait for
   // (and from pageable memory it may return before the copy has landed).
   d.source = nullptr;
+  d.view = cpu::PackedView{};
   d.values.reset(), d.indices.reset(), d.ptr.reset(), d.rowIds.reset(), d.rowMap.reset();
   cudaStream_t s = d.stream.get();
   const Kind kind = w.pattern.kind;
@@ -54,13 +56,10 @@ void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
     half.upload(w.values.rawData(), w.values.byteSize(), s);
     d.values.grow(w.values.size() * sizeof(float));  // the GEMM reads fp32
     launchHalfToFloat(half.as<uint16_t>(), d.values.as<float>(), w.values.size(), s);
-    d.valueType = DType::F32;
   } else {
     d.values.upload(w.values.rawData(), w.values.byteSize(), s);
-    d.valueType = w.dtype();
   }
   d.indices.upload(w.indices.rawData(), w.indices.byteSize(), s);
-  d.indexWidth = w.indices.width();
   d.ptr.upload(w.ptr.data(), w.ptr.size() * sizeof(uint32_t), s);
   if (kind == Kind::GS && w.pattern.permute) d.rowIds.upload(w.rowIds.data(), w.rowIds.size() * sizeof(uint32_t), s);
   if (kind == Kind::Channel) {
@@ -68,6 +67,13 @@ void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
     for (std::size_t k = 0; k < w.rowIds.size(); ++k) rowMap[w.rowIds[k]] = static_cast<int32_t>(k);
     d.rowMap.upload(rowMap.data(), rowMap.size() * sizeof(int32_t), s);
   }
+  // The host view's sizes, with the device copies in place of the host arrays.
+  d.view = cpu::packedView(w);
+  d.view.values = d.values.get();
+  d.view.f16 = w.dtype() == DType::F16 && !denseLike;
+  d.view.indices = d.indices.get();
+  d.view.ptr = d.ptr.as<uint32_t>();
+  d.view.rowIds = d.rowIds.as<uint32_t>();
   // The host sources (rowMap, and `half` on the device) must outlive the copies and the conversion.
   GS_CUDA_CHECK(cudaStreamSynchronize(s));
   d.source = &w;

@@ -20,65 +20,31 @@ std::size_t checkedMul(std::size_t a, std::size_t b, const char* what) {
   return a * b;
 }
 
-void runGS(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
-  cuda::GsArgs g;
-  g.values = d.values.get();
-  g.f16 = d.valueType == DType::F16;
-  g.indices = d.indices.get();
-  g.indexWidth = d.indexWidth;
-  g.ptr = d.ptr.as<uint32_t>();
-  g.rowIds = w.pattern.permute ? d.rowIds.as<uint32_t>() : nullptr;
-  g.rows = w.rows;
-  g.cols = w.cols;
-  g.groups = w.gsGroups();
-  g.banks = w.pattern.banks;
-  g.perRow = w.pattern.perRow;
-  g.packs = w.ptr.empty() ? 0 : w.ptr.back();
-  g.x = d.x.as<float>();
-  g.y = d.y.as<float>();
-  g.batch = a.batch;
-  g.epi = epi;
-  cuda::launchSpmmGS(g, s);
-}
-
 // Leading dimension of X^T / Y^T for the row-split kernels: the batch rounded up to whole tiles.
 std::size_t rowSplitLd(std::size_t batch) {
   const std::size_t tile = cuda::batchLd(batch);
   return (batch + tile - 1) / tile * tile;
 }
 
+void runGS(DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
+  cuda::launchSpmmGS(d.view, {d.x.as<float>(), d.y.as<float>(), a.batch, 0, epi}, s);
+}
+
 void runRowSplit(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
-  cuda::RowArgs r;
-  r.values = d.values.get();
-  r.f16 = d.valueType == DType::F16;
-  r.indices = d.indices.get();
-  r.indexWidth = d.indexWidth;
-  r.ptr = d.ptr.as<uint32_t>();
-  r.rows = w.rows;
-  r.cols = w.cols;
-  r.n = w.pattern.n;
-  r.m = w.pattern.m;
-  r.blockRows = w.pattern.blockRows;
-  r.blockCols = w.pattern.blockCols;
-  r.batch = a.batch;
-  r.epi = epi;
-  if (a.batch == 1) {
-    r.x = d.x.as<float>();
-    r.y = d.y.as<float>();
-  } else {
-    const std::size_t ld = rowSplitLd(a.batch);  // d.xt, d.yt sized by reserveScratch
-    cuda::launchTranspose(d.x.as<float>(), a.batch, w.cols, w.cols, d.xt.as<float>(), ld, ld, s);  // X^T [cols][ld]
-    r.x = d.xt.as<float>();
-    r.y = d.yt.as<float>();
-    r.ld = ld;
+  cuda::Call c{d.x.as<float>(), d.y.as<float>(), a.batch, 0, epi};
+  if (a.batch > 1) {
+    c.ld = rowSplitLd(a.batch);  // d.xt, d.yt sized by reserveScratch
+    cuda::launchTranspose(d.x.as<float>(), a.batch, w.cols, w.cols, d.xt.as<float>(), c.ld, c.ld, s);  // X^T [cols][ld]
+    c.x = d.xt.as<float>();
+    c.y = d.yt.as<float>();
   }
   switch (w.pattern.kind) {
-    case Kind::Csr: cuda::launchSpmmCsr(r, s); break;
-    case Kind::NM: cuda::launchSpmmNM(r, s); break;
-    default: cuda::launchSpmmBlock(r, s); break;
+    case Kind::Csr: cuda::launchSpmmCsr(d.view, c, s); break;
+    case Kind::NM: cuda::launchSpmmNM(d.view, c, s); break;
+    default: cuda::launchSpmmBlock(d.view, c, s); break;
   }
   if (a.batch > 1)  // Y [batch][rows] from Y^T [rows][ld]
-    cuda::launchTranspose(d.yt.as<float>(), w.rows, a.batch, r.ld, d.y.as<float>(), w.rows, w.rows, s);
+    cuda::launchTranspose(d.yt.as<float>(), w.rows, a.batch, c.ld, d.y.as<float>(), w.rows, w.rows, s);
 }
 
 void runDense(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
@@ -136,7 +102,7 @@ cuda::Epi prepare(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArg
 // The device work of a call: d.x -> d.y.
 void compute(const PackedMatrix& w, DeviceWeights::Impl& d, const MatmulArgs& a, cuda::Epi epi, cudaStream_t s) {
   switch (w.pattern.kind) {
-    case Kind::GS: runGS(w, d, a, epi, s); break;
+    case Kind::GS: runGS(d, a, epi, s); break;
     case Kind::Csr:
     case Kind::NM:
     case Kind::Block: runRowSplit(w, d, a, epi, s); break;
@@ -163,42 +129,43 @@ class Event {
   cudaEvent_t e_ = nullptr;
 };
 
-}  // namespace
-
-void matmulCuda(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a) {
+// One call on the device under d's lock: prepare (uploads, scratch), body(d, s, epi) with the
+// device work, finish (y copied out, stream synchronised).
+template <class Body>
+void deviceCall(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a, Body&& body) {
   if (a.batch == 0) return;
   cuda::useDevice();
   DeviceWeights::Impl& d = dev.impl();
   std::lock_guard<std::mutex> lock(d.mu);
   cudaStream_t s = d.stream.get();
-  const cuda::Epi epi = prepare(w, d, a, s);
-  compute(w, d, a, epi, s);
+  body(d, s, prepare(w, d, a, s));
   finish(w, d, a, s);
+}
+
+}  // namespace
+
+void matmulCuda(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a) {
+  deviceCall(w, dev, a, [&](DeviceWeights::Impl& d, cudaStream_t s, cuda::Epi epi) { compute(w, d, a, epi, s); });
 }
 
 void cudaBenchmark(const PackedMatrix& w, DeviceWeights& dev, const MatmulArgs& a, int warmup, int repeats,
                    std::vector<double>* ms) {
-  if (a.batch == 0) return;
-  cuda::useDevice();
-  DeviceWeights::Impl& d = dev.impl();
-  std::lock_guard<std::mutex> lock(d.mu);
-  cudaStream_t s = d.stream.get();
-  const cuda::Epi epi = prepare(w, d, a, s);
-  DeviceBuffer flush;  // written between runs so the weights come from device memory, not L2
-  const std::size_t l2 = cuda::deviceInfo().l2CacheBytes;
-  flush.grow(std::max<std::size_t>(4 * l2, std::size_t{64} << 20));
-  Event start, stop;
-  for (int i = 0; i < warmup + repeats; ++i) {
-    GS_CUDA_CHECK(cudaMemsetAsync(flush.get(), i & 0xff, flush.bytes(), s));
-    GS_CUDA_CHECK(cudaEventRecord(start.get(), s));
-    compute(w, d, a, epi, s);
-    GS_CUDA_CHECK(cudaEventRecord(stop.get(), s));
-    GS_CUDA_CHECK(cudaEventSynchronize(stop.get()));
-    float t = 0.0f;
-    GS_CUDA_CHECK(cudaEventElapsedTime(&t, start.get(), stop.get()));
-    if (i >= warmup && ms) ms->push_back(t);
-  }
-  finish(w, d, a, s);
+  deviceCall(w, dev, a, [&](DeviceWeights::Impl& d, cudaStream_t s, cuda::Epi epi) {
+    DeviceBuffer flush;  // written between runs so the weights come from device memory, not L2
+    const std::size_t l2 = cuda::deviceInfo().l2CacheBytes;
+    flush.grow(std::max<std::size_t>(4 * l2, std::size_t{64} << 20));
+    Event start, stop;
+    for (int i = 0; i < warmup + repeats; ++i) {
+      GS_CUDA_CHECK(cudaMemsetAsync(flush.get(), i & 0xff, flush.bytes(), s));
+      GS_CUDA_CHECK(cudaEventRecord(start.get(), s));
+      compute(w, d, a, epi, s);
+      GS_CUDA_CHECK(cudaEventRecord(stop.get(), s));
+      GS_CUDA_CHECK(cudaEventSynchronize(stop.get()));
+      float t = 0.0f;
+      GS_CUDA_CHECK(cudaEventElapsedTime(&t, start.get(), stop.get()));
+      if (i >= warmup && ms) ms->push_back(t);
+    }
+  });
 }
 
 void setCudaPoisonOutputsForTesting(bool poison) { g_poisonOutputs.store(poison, std::memory_order_relaxed); }

@@ -13,8 +13,6 @@ namespace cuda {
 
 namespace {
 
-constexpr unsigned kWarpsPerBlock = 8;
-
 template <class I>
 struct Idx4;
 template <>
@@ -44,10 +42,10 @@ __device__ __forceinline__ void loadVals4(const __half* p, float out[4]) {
 }
 
 template <class V, class I>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+__global__ void __launch_bounds__(kRowSplitWarps * 32)
     csrVecKernel(const V* __restrict__ val, const I* __restrict__ idx, const uint32_t* __restrict__ ptr, uint32_t rows,
                  const float* __restrict__ x, float* __restrict__ y, Epi epi) {
-  const std::size_t row = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const std::size_t row = gridWarp();
   if (row >= rows) return;  // whole warps leave together
   const unsigned lane = threadIdx.x & 31u;
   const uint32_t start = __ldg(ptr + row), end = __ldg(ptr + row + 1);
@@ -72,39 +70,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   if (lane == 0) y[row] = applyEpi(epi, sum, row);
 }
 
-template <int VEC>
-struct XVec;
-template <>
-struct XVec<1> {
-  __device__ static void fma(const float* p, float v, float acc[1]) { acc[0] = fmaf(v, __ldg(p), acc[0]); }
-  __device__ static void store(float* p, const float acc[1]) { *p = acc[0]; }
-};
-template <>
-struct XVec<4> {
-  __device__ static void fma(const float* p, float v, float acc[4]) {
-    const float4 xv = __ldg(reinterpret_cast<const float4*>(p));
-    acc[0] = fmaf(v, xv.x, acc[0]), acc[1] = fmaf(v, xv.y, acc[1]), acc[2] = fmaf(v, xv.z, acc[2]),
-    acc[3] = fmaf(v, xv.w, acc[3]);
-  }
-  __device__ static void store(float* p, const float acc[4]) {
-    *reinterpret_cast<float4*>(p) = make_float4(acc[0], acc[1], acc[2], acc[3]);
-  }
-};
-
 template <class V, class I, int VEC>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+__global__ void __launch_bounds__(kRowSplitWarps * 32)
     csrSpmmKernel(const V* __restrict__ val, const I* __restrict__ idx, const uint32_t* __restrict__ ptr, uint32_t rows,
                   const float* __restrict__ xt, float* __restrict__ yt, std::size_t ld, Epi epi) {
-  const std::size_t row = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const std::size_t row = gridWarp();
   if (row >= rows) return;
   const unsigned lane = threadIdx.x & 31u;
   const uint32_t start = __ldg(ptr + row), end = __ldg(ptr + row + 1);
-  const std::size_t tiles = ld / (32 * VEC);
-  for (std::size_t t = blockIdx.y; t < tiles; t += gridDim.y) {
-    const std::size_t b = t * 32 * VEC + lane * VEC;
-    float acc[VEC];
-#pragma unroll
-    for (int q = 0; q < VEC; ++q) acc[q] = 0.0f;
+  forEachBatchTile<VEC>(ld, lane, [&](std::size_t b) {
+    float acc[VEC] = {};
     for (uint32_t base = start; base < end; base += 32u) {
       const uint32_t k = base + lane;
       const float v = k < end ? loadW(val, k) : 0.0f;
@@ -119,40 +94,23 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 #pragma unroll
     for (int q = 0; q < VEC; ++q) acc[q] = applyEpi(epi, acc[q], row);
     XVec<VEC>::store(yt + row * ld + b, acc);
-  }
+  });
 }
 
+// The CSR kernels for one (value, index) type pair.
 template <class V, class I>
-void launchTyped(const RowArgs& a, cudaStream_t stream) {
-  const V* val = static_cast<const V*>(a.values);
-  const I* idx = static_cast<const I*>(a.indices);
-  const dim3 block(kWarpsPerBlock * 32);
-  const unsigned blocks = ceilDiv(a.rows, kWarpsPerBlock);
-  if (a.batch == 1) {
-    csrVecKernel<V, I><<<blocks, block, 0, stream>>>(val, idx, a.ptr, a.rows, a.x, a.y, a.epi);
-  } else if (a.ld % 128 == 0 && a.batch > 32) {
-    const dim3 grid(blocks, static_cast<unsigned>(std::min<std::size_t>(a.ld / 128, 65535)));
-    csrSpmmKernel<V, I, 4><<<grid, block, 0, stream>>>(val, idx, a.ptr, a.rows, a.x, a.y, a.ld, a.epi);
-  } else {
-    const dim3 grid(blocks, static_cast<unsigned>(std::min<std::size_t>(a.ld / 32, 65535)));
-    csrSpmmKernel<V, I, 1><<<grid, block, 0, stream>>>(val, idx, a.ptr, a.rows, a.x, a.y, a.ld, a.epi);
-  }
-  GS_CUDA_LAUNCH_CHECK("csr kernel");
+void launchTyped(const V* val, const I* idx, const uint32_t* ptr, uint32_t rows, const Call& c, cudaStream_t stream) {
+  launchRowSplit("csr kernel", rows, c, stream, csrVecKernel<V, I>, csrSpmmKernel<V, I, 4>, csrSpmmKernel<V, I, 1>, val,
+                 idx, ptr, rows);
 }
 
 }  // namespace
 
 std::size_t batchLd(std::size_t batch) { return batch > 32 ? 128 : 32; }
 
-void launchSpmmCsr(const RowArgs& a, cudaStream_t stream) {
-  if (a.batch == 0 || a.rows == 0) return;
-  if (a.f16) {
-    if (a.indexWidth == 2) launchTyped<__half, uint16_t>(a, stream);
-    else launchTyped<__half, uint32_t>(a, stream);
-  } else {
-    if (a.indexWidth == 2) launchTyped<float, uint16_t>(a, stream);
-    else launchTyped<float, uint32_t>(a, stream);
-  }
+void launchSpmmCsr(const cpu::PackedView& w, const Call& c, cudaStream_t stream) {
+  const uint32_t rows = static_cast<uint32_t>(w.rows);
+  withDeviceTypes<cpu::kWidths24>(w, [&](auto val, auto idx) { launchTyped(val, idx, w.ptr, rows, c, stream); });
 }
 
 }  // namespace cuda

@@ -177,8 +177,9 @@ void launchTyped(const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaStream_
   else launchVariant<V, I, BT, false>(k, grid, smem, stream);
 }
 
+// V, I: the weight types (of k.values, k.indices) the kernel is instantiated for.
 template <class V, class I>
-void launchBt(int bt, const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaStream_t stream) {
+void launchBt(const V*, const I*, int bt, const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaStream_t stream) {
   switch (bt) {
     case 8: launchTyped<V, I, 8>(k, grid, smem, stream); break;
     case 4: launchTyped<V, I, 4>(k, grid, smem, stream); break;
@@ -188,11 +189,11 @@ void launchBt(int bt, const GsKernelArgs& k, dim3 grid, std::size_t smem, cudaSt
 
 }  // namespace
 
-void launchSpmmGS(const GsArgs& a, cudaStream_t stream) {
-  if (a.batch == 0 || a.groups == 0) return;
+void launchSpmmGS(const cpu::PackedView& w, const Call& c, cudaStream_t stream) {
+  if (c.batch == 0 || w.groups == 0) return;
   const CudaDeviceInfo& dev = deviceInfo();
-  const std::size_t R = a.banks / a.perRow;
-  const std::size_t colsPad = (static_cast<std::size_t>(a.cols) + 31) / 32 * 32;
+  const std::size_t R = w.banks / w.perRow;
+  const std::size_t colsPad = (w.cols + 31) / 32 * 32;
   const std::size_t budget = dev.sharedMemPerBlock;
   auto redBytes = [&](std::size_t bt) { return kGsWarps * bt * R * sizeof(float); };
   auto fits = [&](std::size_t bt, std::size_t kt) { return bt * kt * sizeof(float) + redBytes(bt) <= budget; };
@@ -200,10 +201,10 @@ void launchSpmmGS(const GsArgs& a, cudaStream_t stream) {
   // Batch tile: the widest that keeps whole X rows in shared memory; else one row, columns tiled.
   std::size_t bt = 1, kt = colsPad;
   const std::size_t candidates[] = {8, 4};
-  if (a.batch > 1)
-    for (std::size_t c : candidates)
-      if ((c == 8 ? a.batch > 4 : true) && fits(c, colsPad)) {
-        bt = c;
+  if (c.batch > 1)
+    for (std::size_t cand : candidates)
+      if ((cand == 8 ? c.batch > 4 : true) && fits(cand, colsPad)) {
+        bt = cand;
         break;
       }
   if (!fits(bt, kt)) {
@@ -214,41 +215,34 @@ void launchSpmmGS(const GsArgs& a, cudaStream_t stream) {
 
   // Groups per block: enough blocks for ~2 waves, and more groups per block when there are many
   // batch tiles so that staging X is paid for by many groups' weights.
-  const std::size_t batchTiles = (a.batch + bt - 1) / bt;
+  const std::size_t batchTiles = (c.batch + bt - 1) / bt;
   std::size_t perSm = std::min<std::size_t>(2048 / kGsThreads, std::max<std::size_t>(1, dev.sharedMemPerSm / (smem + 1024)));
   const std::size_t target = std::max<std::size_t>(1, static_cast<std::size_t>(dev.smCount) * perSm * 2);
   std::size_t gpb = 1;
-  if (static_cast<std::size_t>(a.groups) * batchTiles > target)
-    gpb = (static_cast<std::size_t>(a.groups) * batchTiles + target - 1) / target;
-  gpb = std::min<std::size_t>(gpb, a.groups);
-  gpb = std::max<std::size_t>(gpb, (a.groups + 65534) / 65535);  // gridDim.y <= 65535
+  if (w.groups * batchTiles > target) gpb = (w.groups * batchTiles + target - 1) / target;
+  gpb = std::min<std::size_t>(gpb, w.groups);
+  gpb = std::max<std::size_t>(gpb, (w.groups + 65534) / 65535);  // gridDim.y <= 65535
   if (batchTiles > 0x7fffffffu) fail(ErrorCode::Range, "batch: too large for the CUDA GS kernel");
 
   GsKernelArgs k{};
-  k.values = a.values;
-  k.indices = a.indices;
-  k.ptr = a.ptr;
-  k.rowIds = a.rowIds;
-  k.rows = a.rows;
-  k.cols = a.cols;
-  k.groups = a.groups;
-  k.banks = a.banks;
-  k.perRow = a.perRow;
+  k.values = w.values;
+  k.indices = w.indices;
+  k.ptr = w.ptr;
+  k.rowIds = w.rowIds;
+  k.rows = static_cast<uint32_t>(w.rows);
+  k.cols = static_cast<uint32_t>(w.cols);
+  k.groups = static_cast<uint32_t>(w.groups);
+  k.banks = w.banks;
+  k.perRow = w.perRow;
   k.groupsPerBlock = static_cast<uint32_t>(gpb);
   k.kt = static_cast<uint32_t>(kt);
-  k.x = a.x;
-  k.y = a.y;
-  k.batch = a.batch;
-  k.epi = a.epi;
-  const dim3 grid(static_cast<unsigned>(batchTiles), ceilDiv(a.groups, gpb));
+  k.x = c.x;
+  k.y = c.y;
+  k.batch = c.batch;
+  k.epi = c.epi;
+  const dim3 grid(static_cast<unsigned>(batchTiles), ceilDiv(w.groups, gpb));
   const int ibt = static_cast<int>(bt);
-  if (a.f16) {
-    if (a.indexWidth == 2) launchBt<__half, uint16_t>(ibt, k, grid, smem, stream);
-    else launchBt<__half, uint32_t>(ibt, k, grid, smem, stream);
-  } else {
-    if (a.indexWidth == 2) launchBt<float, uint16_t>(ibt, k, grid, smem, stream);
-    else launchBt<float, uint32_t>(ibt, k, grid, smem, stream);
-  }
+  withDeviceTypes<cpu::kWidths24>(w, [&](auto val, auto idx) { launchBt(val, idx, ibt, k, grid, smem, stream); });
 }
 
 }  // namespace cuda

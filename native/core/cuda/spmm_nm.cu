@@ -13,13 +13,11 @@ namespace cuda {
 
 namespace {
 
-constexpr unsigned kWarpsPerBlock = 8;
-
 template <class V>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+__global__ void __launch_bounds__(kRowSplitWarps * 32)
     nmVecKernel(const V* __restrict__ val, const uint8_t* __restrict__ idx, uint32_t rows, uint32_t cols, uint32_t n,
                 uint32_t m, uint32_t perRow, const float* __restrict__ x, float* __restrict__ y, Epi epi) {
-  const std::size_t row = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const std::size_t row = gridWarp();
   if (row >= rows) return;
   const unsigned lane = threadIdx.x & 31u;
   const std::size_t base = row * perRow;
@@ -33,20 +31,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 }
 
 template <class V, int VEC>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+__global__ void __launch_bounds__(kRowSplitWarps * 32)
     nmSpmmKernel(const V* __restrict__ val, const uint8_t* __restrict__ idx, uint32_t rows, uint32_t cols, uint32_t n,
                  uint32_t m, uint32_t perRow, const float* __restrict__ xt, float* __restrict__ yt, std::size_t ld,
                  Epi epi) {
-  const std::size_t row = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const std::size_t row = gridWarp();
   if (row >= rows) return;
   const unsigned lane = threadIdx.x & 31u;
   const std::size_t base = row * perRow;
-  const std::size_t tiles = ld / (32 * VEC);
-  for (std::size_t t = blockIdx.y; t < tiles; t += gridDim.y) {
-    const std::size_t b = t * 32 * VEC + lane * VEC;
-    float acc[VEC];
-#pragma unroll
-    for (int q = 0; q < VEC; ++q) acc[q] = 0.0f;
+  forEachBatchTile<VEC>(ld, lane, [&](std::size_t b) {
+    float acc[VEC] = {};
     for (uint32_t k0 = 0; k0 < perRow; k0 += 32u) {
       const uint32_t k = k0 + lane;
       uint32_t c = kNoCol;
@@ -61,47 +55,29 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
         const float vi = __shfl_sync(kFullMask, v, i);
         const uint32_t ci = __shfl_sync(kFullMask, c, i);
         if (ci == kNoCol) continue;  // the same for the whole warp (broadcast)
-        const float* p = xt + static_cast<std::size_t>(ci) * ld + b;
-        if constexpr (VEC == 4) {
-          const float4 xv = __ldg(reinterpret_cast<const float4*>(p));
-          acc[0] = fmaf(vi, xv.x, acc[0]), acc[1] = fmaf(vi, xv.y, acc[1]);
-          acc[2] = fmaf(vi, xv.z, acc[2]), acc[3] = fmaf(vi, xv.w, acc[3]);
-        } else {
-          acc[0] = fmaf(vi, __ldg(p), acc[0]);
-        }
+        XVec<VEC>::fma(xt + static_cast<std::size_t>(ci) * ld + b, vi, acc);
       }
     }
 #pragma unroll
     for (int q = 0; q < VEC; ++q) yt[row * ld + b + q] = applyEpi(epi, acc[q], row);
-  }
+  });
 }
 
+// The N:M kernels for one value type (indices are 1-byte offsets); perRow values per row.
 template <class V>
-void launchTyped(const RowArgs& a, cudaStream_t stream) {
-  const V* val = static_cast<const V*>(a.values);
-  const uint8_t* idx = static_cast<const uint8_t*>(a.indices);
-  const uint32_t perRow = (a.cols + a.m - 1) / a.m * a.n;
-  const dim3 block(kWarpsPerBlock * 32);
-  const unsigned blocks = ceilDiv(a.rows, kWarpsPerBlock);
-  if (a.batch == 1) {
-    nmVecKernel<V><<<blocks, block, 0, stream>>>(val, idx, a.rows, a.cols, a.n, a.m, perRow, a.x, a.y, a.epi);
-  } else if (a.ld % 128 == 0 && a.batch > 32) {
-    const dim3 grid(blocks, static_cast<unsigned>(std::min<std::size_t>(a.ld / 128, 65535)));
-    nmSpmmKernel<V, 4><<<grid, block, 0, stream>>>(val, idx, a.rows, a.cols, a.n, a.m, perRow, a.x, a.y, a.ld, a.epi);
-  } else {
-    const dim3 grid(blocks, static_cast<unsigned>(std::min<std::size_t>(a.ld / 32, 65535)));
-    nmSpmmKernel<V, 1><<<grid, block, 0, stream>>>(val, idx, a.rows, a.cols, a.n, a.m, perRow, a.x, a.y, a.ld, a.epi);
-  }
-  GS_CUDA_LAUNCH_CHECK("nm kernel");
+void launchTyped(const V* val, const uint8_t* idx, const cpu::PackedView& w, uint32_t perRow, const Call& c,
+                 cudaStream_t stream) {
+  const uint32_t rows = static_cast<uint32_t>(w.rows), cols = static_cast<uint32_t>(w.cols);
+  launchRowSplit("nm kernel", rows, c, stream, nmVecKernel<V>, nmSpmmKernel<V, 4>, nmSpmmKernel<V, 1>, val, idx, rows,
+                 cols, w.n, w.m, perRow);
 }
 
 }  // namespace
 
-void launchSpmmNM(const RowArgs& a, cudaStream_t stream) {
-  if (a.batch == 0 || a.rows == 0) return;
-  if (a.indexWidth != 1) fail(ErrorCode::Internal, "spmmNM: expected 1-byte indices");
-  if (a.f16) launchTyped<__half>(a, stream);
-  else launchTyped<float>(a, stream);
+void launchSpmmNM(const cpu::PackedView& w, const Call& c, cudaStream_t stream) {
+  if (w.indexWidth != 1) fail(ErrorCode::Internal, "spmmNM: expected 1-byte indices");
+  const uint32_t perRow = static_cast<uint32_t>(w.groups) * w.n;  // n values per group of m columns
+  withDeviceTypes<1>(w, [&](auto val, const uint8_t* idx) { launchTyped(val, idx, w, perRow, c, stream); });
 }
 
 }  // namespace cuda

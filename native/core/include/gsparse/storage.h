@@ -38,76 +38,75 @@ using AlignedVec = std::vector<T, AlignedAllocator<T>>;
 
 enum class DType : uint8_t { F32 = 0, F16 = 1 };
 
-// Weight values, stored as fp32 or fp16 (fp16 is converted to fp32 in the kernels).
-class ValueArray {
+// Elements of 1, 2 or 4 bytes in one 64-byte aligned byte array, zero-initialised: the storage
+// ValueArray and IndexArray share (they differ in what an element means).
+class ElementArray {
  public:
-  ValueArray() = default;
-  ValueArray(DType dtype, std::size_t count) { reset(dtype, count); }
-  void reset(DType dtype, std::size_t count) {
-    dtype_ = dtype;
-    size_ = count;
-    f32_.clear();
-    f16_.clear();
-    if (dtype == DType::F32) f32_.assign(count, 0.0f);
-    else f16_.assign(count, 0);
-  }
-  DType dtype() const { return dtype_; }
-  std::size_t size() const { return size_; }
-  std::size_t byteSize() const { return size_ * (dtype_ == DType::F32 ? 4 : 2); }
-  float get(std::size_t i) const { return dtype_ == DType::F32 ? f32_[i] : halfToFloat(f16_[i]); }
-  void set(std::size_t i, float v) {
-    if (dtype_ == DType::F32) f32_[i] = v;
-    else f16_[i] = floatToHalf(v);
-  }
-  const float* f32() const { return f32_.data(); }
-  const uint16_t* f16() const { return f16_.data(); }
-  void* rawData() { return dtype_ == DType::F32 ? static_cast<void*>(f32_.data()) : static_cast<void*>(f16_.data()); }
-  const void* rawData() const { return dtype_ == DType::F32 ? static_cast<const void*>(f32_.data()) : static_cast<const void*>(f16_.data()); }
+  std::size_t size() const { return size_; }             // elements
+  std::size_t byteSize() const { return bytes_.size(); }  // size() * element width
+  // Typed view; T must match the width (kernels dispatch on it once, outside their loops).
+  template <class T>
+  const T* as() const { return reinterpret_cast<const T*>(bytes_.data()); }
 
- private:
-  DType dtype_ = DType::F32;
-  std::size_t size_ = 0;
-  AlignedVec<float> f32_;
-  AlignedVec<uint16_t> f16_;
-};
-
-// Column (or block-column / in-group offset) indices of width 1, 2 or 4 bytes.
-class IndexArray {
- public:
-  IndexArray() = default;
-  IndexArray(unsigned width, std::size_t count) { reset(width, count); }
-  void reset(unsigned width, std::size_t count) {
+ protected:
+  unsigned elementWidth() const { return width_; }
+  void resize(unsigned width, std::size_t count) {
     width_ = width;
     size_ = count;
     bytes_.assign(count * width, 0);
   }
-  unsigned width() const { return width_; }
-  std::size_t size() const { return size_; }
-  std::size_t byteSize() const { return bytes_.size(); }
-  uint32_t get(std::size_t i) const {
-    switch (width_) {
-      case 1: return bytes_[i];
-      case 2: return reinterpret_cast<const uint16_t*>(bytes_.data())[i];
-      default: return reinterpret_cast<const uint32_t*>(bytes_.data())[i];
-    }
-  }
-  void set(std::size_t i, uint32_t v) {
-    switch (width_) {
-      case 1: bytes_[i] = static_cast<uint8_t>(v); break;
-      case 2: reinterpret_cast<uint16_t*>(bytes_.data())[i] = static_cast<uint16_t>(v); break;
-      default: reinterpret_cast<uint32_t*>(bytes_.data())[i] = v; break;
-    }
-  }
-  // Typed view; T must match width() (kernels dispatch on width once, outside their loops).
   template <class T>
-  const T* as() const { return reinterpret_cast<const T*>(bytes_.data()); }
-  uint8_t* rawData() { return bytes_.data(); }
-  const uint8_t* rawData() const { return bytes_.data(); }
+  T* mutableAs() { return reinterpret_cast<T*>(bytes_.data()); }
+  uint8_t* bytes() { return bytes_.data(); }
+  const uint8_t* bytes() const { return bytes_.data(); }
 
  private:
   unsigned width_ = 4;
   std::size_t size_ = 0;
   AlignedVec<uint8_t> bytes_;
+};
+
+// Weight values, stored as fp32 or fp16 (fp16 is converted to fp32 in the kernels).
+class ValueArray : public ElementArray {
+ public:
+  ValueArray() = default;
+  ValueArray(DType dtype, std::size_t count) { reset(dtype, count); }
+  void reset(DType dtype, std::size_t count) { resize(dtype == DType::F32 ? 4 : 2, count); }
+  DType dtype() const { return elementWidth() == 4 ? DType::F32 : DType::F16; }
+  float get(std::size_t i) const { return dtype() == DType::F32 ? f32()[i] : halfToFloat(f16()[i]); }
+  void set(std::size_t i, float v) {
+    if (dtype() == DType::F32) mutableAs<float>()[i] = v;
+    else mutableAs<uint16_t>()[i] = floatToHalf(v);
+  }
+  const float* f32() const { return as<float>(); }     // dtype() F32 only
+  const uint16_t* f16() const { return as<uint16_t>(); }  // dtype() F16 only
+  void* rawData() { return bytes(); }
+  const void* rawData() const { return bytes(); }
+};
+
+// Column (or block-column / in-group offset) indices of width 1, 2 or 4 bytes.
+class IndexArray : public ElementArray {
+ public:
+  IndexArray() = default;
+  IndexArray(unsigned width, std::size_t count) { reset(width, count); }
+  void reset(unsigned width, std::size_t count) { resize(width, count); }
+  unsigned width() const { return elementWidth(); }
+  uint32_t get(std::size_t i) const {
+    switch (width()) {
+      case 1: return as<uint8_t>()[i];
+      case 2: return as<uint16_t>()[i];
+      default: return as<uint32_t>()[i];
+    }
+  }
+  void set(std::size_t i, uint32_t v) {
+    switch (width()) {
+      case 1: mutableAs<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+      case 2: mutableAs<uint16_t>()[i] = static_cast<uint16_t>(v); break;
+      default: mutableAs<uint32_t>()[i] = v; break;
+    }
+  }
+  uint8_t* rawData() { return bytes(); }
+  const uint8_t* rawData() const { return bytes(); }
 };
 
 // Smallest index width (2 or 4 bytes) that holds values below `limit`.
