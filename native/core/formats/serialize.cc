@@ -173,7 +173,7 @@ std::vector<uint8_t> serialize(const PackedMatrix& m) {
   w.raw(m.indices.rawData(), m.indices.byteSize());
   w.raw(m.ptr.data(), 4 * m.ptr.size());
   w.raw(m.rowIds.data(), 4 * m.rowIds.size());
-  w.raw(m.levelEnds.data(), 4 * m.levelEnds.size());
+  if (nested) w.raw(m.levelEnds.data(), 4 * m.levelEnds.size());
   w.put<uint32_t>(crc32(out.data(), out.size()));
   return out;
 }
