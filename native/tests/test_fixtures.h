@@ -1,6 +1,6 @@
 // Shared fixtures of the native tests and the microbenchmark: pattern factories, shapes, the
 // masking that gives a random dense matrix a pattern (independent of the library's own pruning),
-// and the epilogue cases with their float64 reference.
+// the epilogue cases with their float64 reference, and edits of serialized bytes.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,7 @@
 
 #include "gsparse/kernels.h"
 #include "gsparse/pattern.h"
+#include "gsparse/serialize.h"
 
 namespace gstest {
 
@@ -98,6 +99,37 @@ inline double activate(double v, gsparse::Activation a) {
   if (a == gsparse::Activation::Relu) return v > 0 ? v : 0;
   if (a == gsparse::Activation::Gelu) return 0.5 * v * std::erfc(-v / std::sqrt(2.0));
   return v;
+}
+
+// ---- serialized bytes (docs/formats.md, Serialization) ---------------------------------------------
+
+inline void putLE(std::vector<uint8_t>& bytes, std::size_t at, uint64_t v, unsigned size) {
+  for (unsigned i = 0; i < size; ++i) bytes[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+inline uint64_t getLE(const std::vector<uint8_t>& bytes, std::size_t at, unsigned size) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < size; ++i) v |= uint64_t{bytes[at + i]} << (8 * i);
+  return v;
+}
+
+// Rewrites the trailing CRC so that an alteration passes the checksum and reaches the structure checks.
+inline void resealCrc(std::vector<uint8_t>& bytes) {
+  putLE(bytes, bytes.size() - 4, gsparse::crc32(bytes.data(), bytes.size() - 4), 4);
+}
+
+// One alteration of serialized bytes: `size` bytes at `at` set to `value` (little-endian).
+struct Alteration {
+  const char* what;
+  std::size_t at;
+  uint64_t value;
+  unsigned size;
+};
+
+// The bytes with the alteration made and the CRC resealed.
+inline std::vector<uint8_t> altered(std::vector<uint8_t> bytes, const Alteration& a) {
+  putLE(bytes, a.at, a.value, a.size);
+  resealCrc(bytes);
+  return bytes;
 }
 
 }  // namespace gstest

@@ -82,19 +82,9 @@ void expectRejected(const std::vector<uint8_t>& bytes, std::size_t size, const s
   }
 }
 
-void putLE(std::vector<uint8_t>& bytes, std::size_t at, uint64_t v, unsigned size) {
-  for (unsigned i = 0; i < size; ++i) bytes[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-uint64_t getLE(const std::vector<uint8_t>& bytes, std::size_t at, unsigned size) {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < size; ++i) v |= uint64_t{bytes[at + i]} << (8 * i);
-  return v;
-}
-
-// Rewrites the trailing CRC so that an alteration passes the checksum and reaches the structure checks.
-void resealCrc(std::vector<uint8_t>& bytes) {
-  putLE(bytes, bytes.size() - 4, crc32(bytes.data(), bytes.size() - 4), 4);
-}
+using gstest::getLE;
+using gstest::putLE;
+using gstest::resealCrc;
 
 // Header layout (serialize.cc).
 constexpr std::size_t kVersionAt = 4, kKindAt = 8, kDTypeAt = 9, kWidthAt = 10, kPermuteAt = 11, kP1At = 12,
@@ -189,13 +179,7 @@ TEST(valid_crc_but_broken_structure_is_corrupt) {
   const std::vector<uint8_t> bytes = serialize(csr);
   const std::size_t indicesAt = kHeaderBytes + csr.values.byteSize();
   const std::size_t ptrAt = indicesAt + csr.indices.byteSize();
-  struct Alteration {
-    const char* what;
-    std::size_t at;
-    uint64_t value;
-    unsigned size;
-  };
-  const Alteration alterations[] = {
+  const gstest::Alteration alterations[] = {
       {"index out of range", indicesAt, 10, 2},
       {"ptr[0] not 0", ptrAt, 1, 4},
       {"ptr decreasing", ptrAt + 4, 1000, 4},
@@ -216,10 +200,8 @@ TEST(valid_crc_but_broken_structure_is_corrupt) {
       {"values count 2^64-1", kValuesCountAt, ~uint64_t{0}, 8},
       {"values count wrapping", kValuesCountAt, (~uint64_t{0} / 4) + 2, 8},
   };
-  for (const Alteration& a : alterations) {
-    std::vector<uint8_t> bad = bytes;
-    putLE(bad, a.at, a.value, a.size);
-    resealCrc(bad);
+  for (const gstest::Alteration& a : alterations) {
+    const std::vector<uint8_t> bad = gstest::altered(bytes, a);
     expectRejected(bad, bad.size(), a.what);
   }
 }

@@ -1,6 +1,6 @@
 // Block (BSR) format: R x C blocks that hold any nonzero are stored whole, row-major inside the
-// block; ptr indexes block rows, indices are block columns (ascending). Edge blocks that stick out
-// of the matrix are padded with zeros.
+// block; ptr indexes block rows, indices are block columns (ascending; within each level's run when
+// nested). Edge blocks that stick out of the matrix are padded with zeros.
 #include <algorithm>
 
 #include "formats_internal.h"
@@ -64,10 +64,10 @@ PackedMatrix packBlock(const DenseInput& in) {
   return m;
 }
 
-void accumulateBlock(const PackedMatrix& m, float* out) {
+void accumulateBlock(const PackedMatrix& m, uint32_t level, float* out) {
   const BlockGrid g = gridOf(m.pattern, m.rows, m.cols);
   for (uint64_t br = 0; br < g.blockRows(); ++br) {
-    for (uint32_t k = m.ptr[br]; k < m.ptr[br + 1]; ++k) {
+    for (uint32_t k = m.ptr[br], end = m.levelEnd(level, br); k < end; ++k) {
       uint32_t bc = m.indices.get(k);
       for (uint32_t i = 0; i < g.rowsIn(br); ++i) {
         float* dst = out + (br * g.R + i) * m.cols + uint64_t{bc} * g.C;
@@ -97,10 +97,14 @@ void validateBlock(const PackedMatrix& m) {
   requireSize(m.values.size(), mulSat(count, g.blockSize()), "values");
   requireIndexWidth(m.indices, indexWidthFor(g.blockCols()));
   requireSize(m.rowIds.size(), 0, "rowIds");
+  requireLevels(m, g.blockRows());
   for (uint64_t br = 0; br < g.blockRows(); ++br) {
-    requireSortedBelow(m.indices, m.ptr[br], m.ptr[br + 1], g.blockCols(), "block row");
+    forEachRun(m, br, m.ptr[br], [&](uint32_t b, uint32_t e) {
+      requireSortedBelow(m.indices, b, e, g.blockCols(), "block row");
+    });
     for (uint32_t k = m.ptr[br]; k < m.ptr[br + 1]; ++k) requireZeroOutside(m, g, br, m.indices.get(k), k);
   }
+  requireDistinctAcrossRuns(m, g.blockCols(), "block row");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// CSR format: ptr rows+1, column indices sorted within each row, the row's nonzeros.
+// CSR format: ptr rows+1, column indices sorted within each row (within each level's run when nested),
+// the row's nonzeros.
 #include "formats_internal.h"
 
 namespace gsparse {
@@ -27,10 +28,10 @@ PackedMatrix packCsr(const DenseInput& in) {
   return m;
 }
 
-void accumulateCsr(const PackedMatrix& m, float* out) {
+void accumulateCsr(const PackedMatrix& m, uint32_t level, float* out) {
   for (uint32_t r = 0; r < m.rows; ++r) {
     float* row = out + static_cast<std::size_t>(r) * m.cols;
-    for (uint32_t k = m.ptr[r]; k < m.ptr[r + 1]; ++k) row[m.indices.get(k)] += m.values.get(k);
+    for (uint32_t k = m.ptr[r], end = m.levelEnd(level, r); k < end; ++k) row[m.indices.get(k)] += m.values.get(k);
   }
 }
 
@@ -40,7 +41,11 @@ void validateCsr(const PackedMatrix& m) {
   requireSize(m.values.size(), nnz, "values");
   requireIndexWidth(m.indices, indexWidthFor(m.cols));
   requireSize(m.rowIds.size(), 0, "rowIds");
-  for (uint32_t r = 0; r < m.rows; ++r) requireSortedBelow(m.indices, m.ptr[r], m.ptr[r + 1], m.cols, "csr row");
+  requireLevels(m, m.rows);
+  for (uint32_t r = 0; r < m.rows; ++r) {
+    forEachRun(m, r, m.ptr[r], [&](uint32_t b, uint32_t e) { requireSortedBelow(m.indices, b, e, m.cols, "csr row"); });
+  }
+  requireDistinctAcrossRuns(m, m.cols, "csr row");
 }
 
 }  // namespace

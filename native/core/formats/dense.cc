@@ -13,7 +13,7 @@ PackedMatrix packDense(const DenseInput& in) {
   return m;
 }
 
-void accumulateDense(const PackedMatrix& m, float* out) {
+void accumulateDense(const PackedMatrix& m, uint32_t, float* out) {
   for (std::size_t i = 0; i < m.values.size(); ++i) out[i] += m.values.get(i);
 }
 
@@ -22,6 +22,7 @@ void validateDense(const PackedMatrix& m) {
   requireNoIndices(m.indices);
   requireSize(m.ptr.size(), 0, "ptr");
   requireSize(m.rowIds.size(), 0, "rowIds");
+  requireLevels(m, 1);  // none: a dense matrix has no levels
 }
 
 }  // namespace

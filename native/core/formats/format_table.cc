@@ -1,10 +1,12 @@
-// Entry points of packed_matrix.h: the checks every format shares, then dispatch by Kind to the
-// per-format operations (one file per format). Also the helpers declared in formats_internal.h.
+// Entry points of packed_matrix.h and nested.h's toDenseLevel: the checks every format shares, then
+// dispatch by Kind to the per-format operations (one file per format). Also the helpers declared in
+// formats_internal.h (the nested-level ones are in levels.cc).
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "formats_internal.h"
+#include "gsparse/nested.h"
 #include "gsparse/packed_matrix.h"
 
 namespace gsparse {
@@ -116,9 +118,12 @@ PackedMatrix pack(const float* dense, uint32_t rows, uint32_t cols, const Patter
   return formats::opsFor(pattern.kind).pack(formats::DenseInput{dense, rows, cols, pattern, dtype});
 }
 
-void toDense(const PackedMatrix& m, float* out) {
+void toDense(const PackedMatrix& m, float* out) { toDenseLevel(m, 0, out); }
+
+void toDenseLevel(const PackedMatrix& m, uint32_t level, float* out) {
+  formats::requireLevelIndex(m, level);
   std::fill(out, out + static_cast<std::size_t>(m.rows) * m.cols, 0.0f);
-  formats::opsFor(m.pattern.kind).accumulate(m, out);
+  formats::opsFor(m.pattern.kind).accumulate(m, level, out);
 }
 
 void validate(const PackedMatrix& m) {

@@ -58,14 +58,57 @@ uint64_t requirePtr(const std::vector<uint32_t>& ptr, uint64_t segments, const c
 void requireSortedBelow(const IndexArray& indices, std::size_t begin, std::size_t end, uint64_t bound,
                         const char* what);
 
+// Checks that lists of indices hold no repeats: with a per-index stamp (O(list)) when the index range
+// is not much larger than the data, else by sorting (no allocation proportional to an untrusted bound).
+class RepeatFinder {
+ public:
+  RepeatFinder(uint64_t bound, std::size_t entries) {
+    if (bound <= entries) stamp_.assign(bound, 0);
+  }
+  // Every entry of `list` is below the bound; the list may be reordered.
+  bool hasRepeat(std::vector<uint32_t>& list);
+
+ private:
+  std::vector<uint32_t> stamp_;
+  uint32_t epoch_ = 0;
+};
+
+// ---- nested levels (docs/formats.md, Nested levels) ----------------------------------------------
+
+// The level fields: none, or levelSparsity valid (2..kMaxLevels, strictly ascending in [0, 1)),
+// levelEnds of (L-1) * segments entries, and the ends of every segment within its bounds and ordered
+// (nm: strictly decreasing, and levelSparsity[k] = 1 - n_k/m). A format calls it once its ptr is
+// valid, before it walks the runs of its segments.
+void requireLevels(const PackedMatrix& m, uint64_t segments);
+
+// RangeError unless level < m.levelCount().
+void requireLevelIndex(const PackedMatrix& m, uint32_t level);
+
+// Calls f(begin, end) for every run of segment s, sparsest level first: [start, end_{L-1}), then
+// [end_k, end_{k-1}) for k = L-1..1. A plain matrix has the one run [start, levelEnd(0, s)).
+// Needs requireLevels() to have passed.
+template <class F>
+void forEachRun(const PackedMatrix& m, std::size_t s, uint32_t start, F&& f) {
+  uint32_t begin = start;
+  for (uint32_t k = m.levelCount(); k-- > 0;) {
+    const uint32_t end = m.levelEnd(k, s);
+    f(begin, end);
+    begin = end;
+  }
+}
+
+// csr/block, nested: the runs of a segment (each sorted, below `bound`) share no index. Nothing to
+// check in a plain matrix, whose one sorted run per segment has no repeat.
+void requireDistinctAcrossRuns(const PackedMatrix& m, uint64_t bound, const char* what);
+
 // ---- the per-format table ------------------------------------------------------------------------
 
 // One entry per Kind. The shared entry points (format_table.cc) do the checks common to all formats
 // (pattern, shape, finiteness, zero-filling the output of toDense) and then call these.
 struct FormatOps {
   PackedMatrix (*pack)(const DenseInput& in);
-  // Adds every stored value onto `out` (rows*cols, zeroed by the caller).
-  void (*accumulate)(const PackedMatrix& m, float* out);
+  // Adds every stored value of level `level` (0: all of them) onto `out` (rows*cols, zeroed by the caller).
+  void (*accumulate)(const PackedMatrix& m, uint32_t level, float* out);
   // Format-specific structure: array sizes, index width and range, ordering, padding.
   void (*validate)(const PackedMatrix& m);
 };

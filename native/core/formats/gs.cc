@@ -1,6 +1,7 @@
 // GS format (docs/formats.md, Packed storage): groups of R = B/E rows own whole packs of B lanes; ptr holds the
 // cumulative pack count per group, lane l of a pack belongs to group row l/E, and with `permute`
 // rowIds maps group rows back to matrix rows (kNoRow for the virtual rows of a partial last group).
+// Nested: each level is a prefix of every group's packs; no column repeats in a row across them.
 #include <algorithm>
 #include <numeric>
 
@@ -160,14 +161,14 @@ uint32_t matrixRow(const PackedMatrix& m, uint64_t g, uint32_t r) {
   return slot < m.rows ? static_cast<uint32_t>(slot) : PackedMatrix::kNoRow;
 }
 
-void accumulateGS(const PackedMatrix& m, float* out) {
+void accumulateGS(const PackedMatrix& m, uint32_t level, float* out) {
   const uint32_t B = m.pattern.banks, E = m.pattern.perRow, R = m.pattern.groupRows();
   for (uint64_t g = 0; g < groupCount(m.rows, m.pattern); ++g) {
     for (uint32_t r = 0; r < R; ++r) {
       const uint32_t row = matrixRow(m, g, r);
       if (row == PackedMatrix::kNoRow) continue;
       float* dst = out + static_cast<std::size_t>(row) * m.cols;
-      for (std::size_t p = m.ptr[g]; p < m.ptr[g + 1]; ++p) {
+      for (std::size_t p = m.ptr[g], end = m.levelEnd(level, g); p < end; ++p) {
         for (std::size_t lane = p * B + r * E; lane < p * B + (r + 1) * E; ++lane) {
           dst[m.indices.get(lane)] += m.values.get(lane);
         }
@@ -214,31 +215,6 @@ void requireLanes(const PackedMatrix& m) {
   }
 }
 
-// Checks that lists of columns hold no repeats: with a per-column stamp (O(list)) when the matrix is
-// not much wider than the data, else by sorting (no allocation proportional to an untrusted width).
-class RepeatFinder {
- public:
-  RepeatFinder(uint32_t cols, std::size_t entries) {
-    if (cols <= entries) stamp_.assign(cols, 0);
-  }
-  bool hasRepeat(std::vector<uint32_t>& cols) {
-    if (stamp_.empty()) {
-      std::sort(cols.begin(), cols.end());
-      return std::adjacent_find(cols.begin(), cols.end()) != cols.end();
-    }
-    ++epoch_;
-    for (uint32_t c : cols) {
-      if (stamp_[c] == epoch_) return true;
-      stamp_[c] = epoch_;
-    }
-    return false;
-  }
-
- private:
-  std::vector<uint32_t> stamp_;
-  uint32_t epoch_ = 0;
-};
-
 // Per real row: no column held by two nonzero lanes. Virtual rows: every lane is value 0.
 void requireRowContents(const PackedMatrix& m) {
   const uint32_t B = m.pattern.banks, E = m.pattern.perRow, R = m.pattern.groupRows();
@@ -277,6 +253,7 @@ void validateGS(const PackedMatrix& m) {
   requireIndexWidth(m.indices, indexWidthFor(m.cols));
   requireSize(m.rowIds.size(), p.permute ? groups * p.groupRows() : 0, "rowIds");
   if (p.permute) requireRowPermutation(m);
+  requireLevels(m, groups);
   requireLanes(m);
   requireRowContents(m);
 }

@@ -1,7 +1,7 @@
 // N:M format: every row is cut into groups of m consecutive columns (the last one may be narrower,
 // width w); each group stores exactly n slots (value, offset inside the group), offsets strictly
-// increasing over the first min(n, w) slots. Slots at or beyond w (only when w < n) hold value 0
-// and offset 0.
+// increasing over the first min(n, w) slots (nested: within each level's run, the first n_k slots
+// being level k's). Slots at or beyond w (only when w < n) hold value 0 and offset 0.
 #include <algorithm>
 
 #include "formats_internal.h"
@@ -59,27 +59,37 @@ PackedMatrix packNM(const DenseInput& in) {
   return m;
 }
 
-void accumulateNM(const PackedMatrix& m, float* out) {
+void accumulateNM(const PackedMatrix& m, uint32_t level, float* out) {
   const NMGrid grid = gridOf(m);
+  const uint32_t used = m.levelEnd(level, 0);  // the first `used` slots of each group
   std::size_t slot = 0;
   for (uint32_t r = 0; r < m.rows; ++r) {
     float* row = out + static_cast<std::size_t>(r) * m.cols;
-    for (uint64_t g = 0; g < grid.groupsPerRow(); ++g) {
-      for (uint32_t s = 0; s < grid.n; ++s, ++slot) row[g * grid.m + m.indices.get(slot)] += m.values.get(slot);
+    for (uint64_t g = 0; g < grid.groupsPerRow(); ++g, slot += grid.n) {
+      for (uint32_t s = 0; s < used; ++s) row[g * grid.m + m.indices.get(slot + s)] += m.values.get(slot + s);
     }
   }
 }
 
-void requireGroup(const PackedMatrix& m, const NMGrid& grid, uint64_t g, std::size_t slot) {
+// runStarts: bit s set when slot s begins a level's run (bit 0 always). Offsets increase within a run
+// and never repeat in the group.
+void requireGroup(const PackedMatrix& m, const NMGrid& grid, uint64_t g, std::size_t slot, uint32_t runStarts) {
   const uint32_t w = grid.width(g);
+  uint32_t seen = 0;  // offsets used so far (w <= m <= 16)
   for (uint32_t s = 0; s < grid.n; ++s) {
     const std::size_t i = slot + s;
     const uint32_t off = m.indices.get(i);
-    if (s < w ? off < w && (s == 0 || off > m.indices.get(i - 1)) : off == 0 && m.values.get(i) == 0.0f) continue;
-    const std::string where = "slot " + std::to_string(i) + ": offset " + std::to_string(off);
-    if (s >= w) fail(ErrorCode::Corrupt, where + " pads a group of width " + std::to_string(w) + ": expected value 0 at offset 0");
-    if (off >= w) fail(ErrorCode::Corrupt, where + " is out of range (expected < " + std::to_string(w) + ")");
-    fail(ErrorCode::Corrupt, where + " does not increase");
+    auto broken = [&](const std::string& why) {
+      fail(ErrorCode::Corrupt, "slot " + std::to_string(i) + ": offset " + std::to_string(off) + why);
+    };
+    if (s >= w) {
+      if (off == 0 && m.values.get(i) == 0.0f) continue;
+      broken(" pads a group of width " + std::to_string(w) + ": expected value 0 at offset 0");
+    }
+    if (off >= w) broken(" is out of range (expected < " + std::to_string(w) + ")");
+    if (!(runStarts >> s & 1u) && off <= m.indices.get(i - 1)) broken(" does not increase");
+    if (seen >> off & 1u) broken(" is stored by two levels");
+    seen |= 1u << off;
   }
 }
 
@@ -91,9 +101,12 @@ void validateNM(const PackedMatrix& m) {
   requireIndexWidth(m.indices, 1);
   requireSize(m.ptr.size(), 0, "ptr");
   requireSize(m.rowIds.size(), 0, "rowIds");
+  requireLevels(m, 1);
+  uint32_t runStarts = 0;
+  forEachRun(m, 0, 0, [&](uint32_t b, uint32_t) { runStarts |= 1u << b; });
   std::size_t slot = 0;
   for (uint32_t r = 0; r < m.rows; ++r) {
-    for (uint64_t g = 0; g < grid.groupsPerRow(); ++g, slot += grid.n) requireGroup(m, grid, g, slot);
+    for (uint64_t g = 0; g < grid.groupsPerRow(); ++g, slot += grid.n) requireGroup(m, grid, g, slot, runStarts);
   }
 }
 

@@ -1,7 +1,11 @@
-// Binary form of a PackedMatrix (serialize.h). Little-endian layout:
-//   "GSPM" | u16 version | u16 reserved (0) | u8 kind | u8 dtype | u8 index width | u8 permute |
+// Binary form of a PackedMatrix (serialize.h; docs/formats.md, Serialization). Little-endian layout:
+//   "GSPM" | u16 version | u16 flags | u8 kind | u8 dtype | u8 index width | u8 permute |
 //   u32 p1 | u32 p2 (block R,C / n,m / banks,perRow; 0 otherwise) | u32 rows | u32 cols |
-//   u64 counts of values, indices, ptr, rowIds | the four arrays, raw | u32 CRC32 of all the above.
+//   u64 counts of values, indices, ptr, rowIds |
+//   [flags bit 0, nested levels: u32 level count L | u32 reserved (0) | u64 count of levelEnds |
+//    L f64 levelSparsity] |
+//   the arrays, raw: values, indices, ptr, rowIds[, levelEnds] | u32 CRC32 of all the above.
+// flags was a reserved 0 before nested levels: a plain matrix still writes 0, byte for byte as then.
 // The CRC is the last 4 bytes in every version, so it is checked before the version is trusted.
 #include "gsparse/serialize.h"
 
@@ -20,6 +24,8 @@ namespace gsparse {
 namespace {
 
 constexpr std::size_t kHeaderBytes = 60;
+constexpr std::size_t kLevelHeaderBytes = 16;
+constexpr uint16_t kFlagLevels = 1;  // a level section follows the header
 constexpr std::size_t kCrcBytes = 4;
 constexpr char kMagic[4] = {'G', 'S', 'P', 'M'};
 
@@ -105,19 +111,20 @@ Pattern patternFrom(uint8_t kind, PatternParams params, uint8_t permute) {
 // ---- array sizes ---------------------------------------------------------------------------------
 
 struct ArrayCounts {
-  uint64_t values, indices, ptr, rowIds;
+  uint64_t values, indices, ptr, rowIds, levelSparsity = 0, levelEnds = 0;
 };
 
 // Bytes the arrays take; Corrupt unless they fill `payload` exactly. Each count is bounded by the
 // payload before multiplying, so a huge count can neither overflow nor lead to a huge allocation.
 void requireArraysFit(const ArrayCounts& n, unsigned valueBytes, unsigned indexBytes, uint64_t payload) {
-  const std::pair<uint64_t, unsigned> arrays[] = {{n.values, valueBytes}, {n.indices, indexBytes}, {n.ptr, 4}, {n.rowIds, 4}};
+  const std::pair<uint64_t, unsigned> arrays[] = {{n.values, valueBytes}, {n.indices, indexBytes}, {n.ptr, 4},
+                                                  {n.rowIds, 4},          {n.levelSparsity, 8},     {n.levelEnds, 4}};
   uint64_t total = 0;
   for (const auto& a : arrays) {
     requireValid(a.first <= payload / a.second, "header: array of " + std::to_string(a.first) +
                                                     " entries does not fit in the " + std::to_string(payload) +
                                                     " bytes that follow");
-    total += a.first * a.second;  // each term <= payload < 2^62: no overflow
+    total += a.first * a.second;  // six terms, each <= payload (a size in memory, < 2^60): no overflow
   }
   requireValid(total == payload, "header: arrays take " + std::to_string(total) + " bytes, but " +
                                      std::to_string(payload) + " follow");
@@ -132,12 +139,13 @@ uint32_t crc32(const uint8_t* data, std::size_t size, uint32_t crc) {
 }
 
 std::vector<uint8_t> serialize(const PackedMatrix& m) {
+  const bool nested = !m.levelSparsity.empty();
   std::vector<uint8_t> out;
-  out.reserve(kHeaderBytes + m.byteSize() + kCrcBytes);
+  out.reserve(kHeaderBytes + (nested ? kLevelHeaderBytes + 8 * m.levelSparsity.size() : 0) + m.byteSize() + kCrcBytes);
   Writer w(out);
   w.raw(kMagic, sizeof kMagic);
   w.put<uint16_t>(kSerializeVersion);
-  w.put<uint16_t>(0);
+  w.put<uint16_t>(nested ? kFlagLevels : 0);
   const PatternParams params = paramsOf(m.pattern);
   w.put<uint8_t>(static_cast<uint8_t>(m.pattern.kind));
   w.put<uint8_t>(static_cast<uint8_t>(m.dtype()));
@@ -151,10 +159,21 @@ std::vector<uint8_t> serialize(const PackedMatrix& m) {
   w.put<uint64_t>(m.indices.size());
   w.put<uint64_t>(m.ptr.size());
   w.put<uint64_t>(m.rowIds.size());
+  if (nested) {
+    w.put<uint32_t>(static_cast<uint32_t>(m.levelSparsity.size()));
+    w.put<uint32_t>(0);
+    w.put<uint64_t>(m.levelEnds.size());
+    for (double s : m.levelSparsity) {
+      uint64_t bits;
+      std::memcpy(&bits, &s, sizeof bits);
+      w.put<uint64_t>(bits);
+    }
+  }
   w.raw(m.values.rawData(), m.values.byteSize());
   w.raw(m.indices.rawData(), m.indices.byteSize());
   w.raw(m.ptr.data(), 4 * m.ptr.size());
   w.raw(m.rowIds.data(), 4 * m.rowIds.size());
+  if (nested) w.raw(m.levelEnds.data(), 4 * m.levelEnds.size());
   w.put<uint32_t>(crc32(out.data(), out.size()));
   return out;
 }
@@ -173,7 +192,8 @@ PackedMatrix deserialize(const uint8_t* data, std::size_t size) {
     fail(ErrorCode::Version, "unsupported serialization version " + std::to_string(version) + " (this build reads " +
                                  std::to_string(kSerializeVersion) + ")");
   }
-  requireValid(r.get<uint16_t>() == 0, "header: reserved field is not 0");
+  const uint16_t flags = r.get<uint16_t>();
+  requireValid((flags & ~kFlagLevels) == 0, "header: unknown flags " + std::to_string(flags));
   const uint8_t kind = r.get<uint8_t>(), dtype = r.get<uint8_t>(), width = r.get<uint8_t>(), permute = r.get<uint8_t>();
   PatternParams params;
   params.p1 = r.get<uint32_t>();
@@ -190,9 +210,26 @@ PackedMatrix deserialize(const uint8_t* data, std::size_t size) {
   n.indices = r.get<uint64_t>();
   n.ptr = r.get<uint64_t>();
   n.rowIds = r.get<uint64_t>();
+  uint64_t payload = body - kHeaderBytes;
+  if (flags & kFlagLevels) {
+    requireValid(payload >= kLevelHeaderBytes, "truncated: expected a level header of " +
+                                                   std::to_string(kLevelHeaderBytes) + " bytes, got " + std::to_string(payload));
+    payload -= kLevelHeaderBytes;
+    n.levelSparsity = r.get<uint32_t>();
+    requireValid(r.get<uint32_t>() == 0, "level header: reserved field is not 0");
+    n.levelEnds = r.get<uint64_t>();
+    requireValid(n.levelSparsity >= 2 && n.levelSparsity <= PackedMatrix::kMaxLevels,
+                 "level header: expected 2 to " + std::to_string(PackedMatrix::kMaxLevels) + " levels, got " +
+                     std::to_string(n.levelSparsity));
+  }
   const DType type = static_cast<DType>(dtype);
-  requireArraysFit(n, type == DType::F32 ? 4 : 2, width, body - kHeaderBytes);
+  requireArraysFit(n, type == DType::F32 ? 4 : 2, width, payload);
 
+  m.levelSparsity.resize(n.levelSparsity);
+  for (double& s : m.levelSparsity) {
+    const uint64_t bits = r.get<uint64_t>();
+    std::memcpy(&s, &bits, sizeof s);
+  }
   m.values.reset(type, n.values);
   r.raw(m.values.rawData(), m.values.byteSize());
   m.indices.reset(width, n.indices);
@@ -201,6 +238,8 @@ PackedMatrix deserialize(const uint8_t* data, std::size_t size) {
   r.raw(m.ptr.data(), 4 * m.ptr.size());
   m.rowIds.resize(n.rowIds);
   r.raw(m.rowIds.data(), 4 * m.rowIds.size());
+  m.levelEnds.resize(n.levelEnds);
+  r.raw(m.levelEnds.data(), 4 * m.levelEnds.size());
   validate(m);
   return m;
 }

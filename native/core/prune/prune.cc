@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "gsparse/errors.h"
 #include "gsparse/thread_pool.h"
@@ -17,6 +18,12 @@ namespace prune_detail {
 uint64_t keepCount(uint64_t total, double sparsity) {
   double k = std::round((1.0 - sparsity) * static_cast<double>(total));  // halves round up
   return std::min<uint64_t>(total, static_cast<uint64_t>(std::max(0.0, k)));
+}
+
+std::vector<std::size_t> keepCounts(uint64_t total, const std::vector<double>& sparsities) {
+  std::vector<std::size_t> counts;
+  for (double s : sparsities) counts.push_back(keepCount(total, s));
+  return counts;
 }
 
 namespace {
@@ -35,47 +42,86 @@ constexpr std::size_t kChunks = 64;    // fixed, so the result does not depend o
 
 }  // namespace
 
-uint64_t Ranking::cut(std::size_t k) const {
-  if (k >= n_) return UINT64_MAX;  // keys never reach it (indices stay below 2^32 - 1): keep all
-  if (n_ >= kBracketMinItems) {
+uint64_t Ranking::cut(std::size_t k) const { return cuts({k})[0]; }
+
+std::vector<uint64_t> Ranking::cuts(const std::vector<std::size_t>& ks) const {
+  std::vector<uint64_t> out(ks.size(), UINT64_MAX);  // k >= n: keys never reach it (indices stay below 2^32 - 1): keep all
+  std::vector<std::size_t> open;                      // the ks still to find, as positions in ks
+  for (std::size_t j = 0; j < ks.size(); ++j) {
+    if (ks[j] < n_) open.push_back(j);
+  }
+  if (!open.empty() && n_ >= kBracketMinItems) {
     // Evenly spaced sample; its keys around quantile k/n bracket the rank-k key. One parallel pass
-    // counts the keys below the bracket and copies those inside it; if the count shows rank k is
-    // not inside (data periodic in the sampling stride), fall through to the full copy.
+    // counts, for every k, the keys below its bracket and copies those inside it; if the count shows
+    // rank k is not inside (data periodic in the sampling stride), that k falls through to the full copy.
     std::vector<uint64_t> sample(kSample);
     for (std::size_t j = 0; j < kSample; ++j) {
       const std::size_t i = j * n_ / kSample;
       sample[j] = key(scores_[i], i);
     }
     std::sort(sample.begin(), sample.end());
-    const std::size_t q = k * kSample / n_;
-    const uint64_t lo = q >= kMargin ? sample[q - kMargin] : 0;
-    const uint64_t hi = q + kMargin < kSample ? sample[q + kMargin] : UINT64_MAX;
-    std::vector<std::vector<uint64_t>> inside(kChunks);
-    std::vector<std::size_t> below(kChunks, 0);
-    parallelFor(kChunks, 1, [&](std::size_t b, std::size_t e) {
-      for (std::size_t ch = b; ch < e; ++ch) {
-        for (std::size_t i = ch * n_ / kChunks; i < (ch + 1) * n_ / kChunks; ++i) {
-          const uint64_t kk = key(scores_[i], i);
-          if (kk < lo) ++below[ch];
-          else if (kk < hi) inside[ch].push_back(kk);
+    const std::size_t brackets = open.size();
+    std::vector<uint64_t> lo(brackets), hi(brackets);
+    for (std::size_t b = 0; b < brackets; ++b) {
+      const std::size_t q = ks[open[b]] * kSample / n_;
+      lo[b] = q >= kMargin ? sample[q - kMargin] : 0;
+      hi[b] = q + kMargin < kSample ? sample[q + kMargin] : UINT64_MAX;
+    }
+    std::vector<std::vector<uint64_t>> inside(kChunks * brackets);  // [chunk][bracket]
+    std::vector<uint32_t> below(kChunks * brackets, 0);
+    // count: the number of brackets, a compile-time 1 for the common single cut (as fast as a loop
+    // without the inner one).
+    auto scan = [&](std::size_t ch, auto count) {
+      const std::size_t end = (ch + 1) * n_ / kChunks;
+      const float* scores = scores_;
+      const uint64_t *low = lo.data(), *high = hi.data();
+      uint32_t* belowHere = below.data() + ch * count;  // uint32_t: its stores cannot alias the bounds
+      std::vector<uint64_t>* insideHere = inside.data() + ch * count;
+      for (std::size_t i = ch * n_ / kChunks; i < end; ++i) {
+        const uint64_t kk = key(scores[i], i);
+        for (std::size_t j = 0; j < static_cast<std::size_t>(count); ++j) {
+          if (kk < low[j]) ++belowHere[j];
+          else if (kk < high[j]) insideHere[j].push_back(kk);
         }
       }
+    };
+    parallelFor(kChunks, 1, [&](std::size_t b, std::size_t e) {
+      for (std::size_t ch = b; ch < e; ++ch) {
+        if (brackets == 1) scan(ch, std::integral_constant<std::size_t, 1>());
+        else scan(ch, brackets);
+      }
     });
-    std::size_t countBelow = 0, countInside = 0;
-    for (std::size_t ch = 0; ch < kChunks; ++ch) countBelow += below[ch], countInside += inside[ch].size();
-    if (countBelow <= k && k - countBelow < countInside) {
-      std::vector<uint64_t> bracket;
-      bracket.reserve(countInside);
-      for (const auto& v : inside) bracket.insert(bracket.end(), v.begin(), v.end());
-      auto nth = bracket.begin() + static_cast<std::ptrdiff_t>(k - countBelow);
-      std::nth_element(bracket.begin(), nth, bracket.end());
-      return *nth;
+    std::vector<std::size_t> missed;
+    for (std::size_t j = 0; j < brackets; ++j) {
+      const std::size_t k = ks[open[j]];
+      std::size_t countBelow = 0, countInside = 0;
+      for (std::size_t ch = 0; ch < kChunks; ++ch) {
+        countBelow += below[ch * brackets + j], countInside += inside[ch * brackets + j].size();
+      }
+      if (countBelow <= k && k - countBelow < countInside) {
+        std::vector<uint64_t> bracket;
+        bracket.reserve(countInside);
+        for (std::size_t ch = 0; ch < kChunks; ++ch) {
+          const auto& v = inside[ch * brackets + j];
+          bracket.insert(bracket.end(), v.begin(), v.end());
+        }
+        auto nth = bracket.begin() + static_cast<std::ptrdiff_t>(k - countBelow);
+        std::nth_element(bracket.begin(), nth, bracket.end());
+        out[open[j]] = *nth;
+      } else {
+        missed.push_back(open[j]);
+      }
     }
+    open = std::move(missed);
   }
+  if (open.empty()) return out;
   std::vector<uint64_t> keys(n_);
   fillKeys(scores_, n_, keys.data());
-  std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(k), keys.end());
-  return keys[k];
+  for (std::size_t j : open) {
+    std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(ks[j]), keys.end());
+    out[j] = keys[ks[j]];
+  }
+  return out;
 }
 
 const uint64_t* Ranking::ordered(std::size_t lo, std::size_t hi) {
@@ -91,11 +137,6 @@ const uint64_t* Ranking::ordered(std::size_t lo, std::size_t hi) {
   return keys_.data() + lo;
 }
 
-}  // namespace prune_detail
-
-namespace {
-
-// JS-style rendering of a number for error messages.
 std::string numberText(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
@@ -125,7 +166,7 @@ void checkArguments(const float* w, uint32_t rows, uint32_t cols, const Pattern&
   }
 }
 
-}  // namespace
+}  // namespace prune_detail
 
 PackedMatrix pruneAndPack(const float* w, uint32_t rows, uint32_t cols, const Pattern& pattern, double sparsity,
                           DType dtype, const float* scores) {
@@ -133,7 +174,7 @@ PackedMatrix pruneAndPack(const float* w, uint32_t rows, uint32_t cols, const Pa
   checkArguments(w, rows, cols, pattern, sparsity, dtype, scores);
   const float* importance = scores ? scores : w;  // ranked by |importance|: w itself = magnitude pruning
   if (pattern.kind == Kind::GS) {
-    PackedMatrix m = pruneGs(w, importance, rows, cols, pattern, sparsity, dtype);
+    PackedMatrix m = pruneGs(w, importance, rows, cols, pattern, {sparsity}, dtype);
 #ifndef NDEBUG
     validate(m);
 #endif

@@ -9,12 +9,13 @@
 namespace gsparse {
 namespace prune_detail {
 
-std::vector<float> pruneChannel(const float* w, const float* importance, uint32_t rows, uint32_t cols,
-                                double sparsity) {
-  // Ranking by squared norm ranks the same as by the norm.
+namespace {
+std::size_t rowGrainOf(uint32_t cols) { return std::max<std::size_t>(1, (std::size_t{1} << 16) / cols); }
+}  // namespace
+
+std::vector<float> rowSquaredNorms(const float* importance, uint32_t rows, uint32_t cols) {
   std::vector<float> norm2(rows);
-  const std::size_t rowGrain = std::max<std::size_t>(1, (std::size_t{1} << 16) / cols);
-  parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {
+  parallelFor(rows, rowGrainOf(cols), [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       double s = 0.0;
       const float* row = importance + r * cols;
@@ -22,6 +23,14 @@ std::vector<float> pruneChannel(const float* w, const float* importance, uint32_
       norm2[r] = static_cast<float>(s);
     }
   });
+  return norm2;
+}
+
+std::vector<float> pruneChannel(const float* w, const float* importance, uint32_t rows, uint32_t cols,
+                                double sparsity) {
+  // Ranking by squared norm ranks the same as by the norm.
+  const std::vector<float> norm2 = rowSquaredNorms(importance, rows, cols);
+  const std::size_t rowGrain = rowGrainOf(cols);
   const uint64_t cut = Ranking(norm2.data(), rows).cut(keepCount(rows, sparsity));
   std::vector<float> out(static_cast<std::size_t>(rows) * cols, 0.0f);
   parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {

@@ -2,10 +2,12 @@
 // packs per group from the weights above it, then a greedy bank-balanced fill of those packs,
 // largest importance first (first-fit decreasing). Importance is |w| for magnitude pruning, else the
 // caller's scores; every step ranks by it, the lanes take w's values. Packs are written straight
-// into the GS format.
+// into the GS format. Nested levels run the same fill sparsest level first, each denser level into
+// new packs after the sparser levels' ones, from the weights not taken yet.
 #include <algorithm>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "gsparse/errors.h"
@@ -20,19 +22,63 @@ namespace {
 constexpr uint32_t kNoRow = PackedMatrix::kNoRow;
 
 // Fills the packs of one group at a time; its buffers are reused across the groups of one worker.
-// Invariants after fill(): in every pack, row r owns lanes [r*E, r*E + E) of which the first
-// rowFill_ are real weights; real lanes sit in distinct banks (banks_ bit set); padding lanes hold
-// value 0 and, when cols >= B, the smallest column of a bank no other lane of the pack uses.
+// Invariants after fill() or fillMore(): in every pack, row r owns lanes [r*E, r*E + E) of which the
+// first rowFill_ are real weights; real lanes sit in distinct banks (banks_ bit set); padding lanes
+// hold value 0 and, when cols >= B, the smallest column of a bank no other lane of the pack uses.
 class GroupPacker {
  public:
   GroupPacker(const float* w, const float* importance, uint32_t cols, const Pattern& p)
       : w_(w), importance_(importance), cols_(cols), B_(p.banks), E_(p.perRow), R_(p.groupRows()) {}
 
-  // rowOf[r]: original row of group row r (kNoRow for a virtual row); packs: the group's budget P;
-  // cut: the layer threshold (Ranking cut over all weights).
+  // Starts a group. rowOf[r]: original row of group row r (kNoRow for a virtual row); packs: the
+  // budget P; cut: the layer threshold (Ranking cut over all weights).
   void fill(const uint32_t* rowOf, uint32_t packs, uint64_t cut) {
-    P_ = packs;
     rowOf_ = rowOf;
+    taken_.clear();
+    takenCount_ = 0;
+    fillPacks(packs, cut, nullptr);
+  }
+
+  // Nested levels: `packs` more packs for the same group at the denser level's cut, from the weights
+  // that no earlier fill of the group took (those packs were written already).
+  void fillMore(uint32_t packs, uint64_t cut) {
+    if (taken_.empty()) taken_.assign(static_cast<std::size_t>(R_) * cols_, 0);
+    for (uint32_t p = 0; p < P_; ++p) {
+      for (uint32_t r = 0; r < R_; ++r) {
+        const std::size_t lane = static_cast<std::size_t>(p) * B_ + r * E_;
+        for (uint32_t j = 0; j < rowFill_[static_cast<std::size_t>(p) * R_ + r]; ++j) {
+          taken_[static_cast<std::size_t>(r) * cols_ + laneCol_[lane + j]] = 1;
+          ++takenCount_;
+        }
+      }
+    }
+    fillPacks(packs, cut, taken_.data());
+  }
+
+  // Writes the packs, most important (largest L1 of the lanes' importance: of the values for
+  // magnitude pruning) first, as packs [first, first + P) of m.
+  void write(PackedMatrix& m, uint64_t first) {
+    l1_.assign(P_, 0.0);
+    for (uint32_t p = 0; p < P_; ++p) {
+      for (uint32_t l = 0; l < B_; ++l) l1_[p] += std::fabs(laneImportance_[static_cast<std::size_t>(p) * B_ + l]);
+    }
+    order_.resize(P_);
+    std::iota(order_.begin(), order_.end(), 0u);
+    std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) { return l1_[a] > l1_[b]; });
+    for (uint32_t i = 0; i < P_; ++i) {
+      const std::size_t src = static_cast<std::size_t>(order_[i]) * B_, dst = (first + i) * B_;
+      for (uint32_t l = 0; l < B_; ++l) {
+        m.values.set(dst + l, laneVal_[src + l]);
+        m.indices.set(dst + l, laneCol_[src + l]);
+      }
+    }
+  }
+
+ private:
+  // Fills P = packs packs from the group's weights, skipping those marked in `taken` (local index
+  // r*cols + c; null: none).
+  void fillPacks(uint32_t packs, uint64_t cut, const uint8_t* taken) {
+    P_ = packs;
     rowFill_.assign(static_cast<std::size_t>(P_) * R_, 0);
     rowPlaced_.assign(R_, 0);
     banks_.assign(P_, 0);
@@ -54,7 +100,7 @@ class GroupPacker {
     // to the front, the rest to the back.
     uint32_t realRows = 0;
     for (uint32_t r = 0; r < R_; ++r) realRows += rowOf_[r] != kNoRow;
-    const std::size_t n = static_cast<std::size_t>(realRows) * cols_;
+    const std::size_t n = static_cast<std::size_t>(realRows) * cols_ - takenCount_;
     keys_.resize(n);
     std::size_t front = 0, back = n;
     for (uint32_t r = 0; r < R_; ++r) {
@@ -62,6 +108,7 @@ class GroupPacker {
       const uint64_t global = static_cast<uint64_t>(rowOf_[r]) * cols_, local = static_cast<uint64_t>(r) * cols_;
       const float* x = importance_ + global;
       for (uint32_t c = 0; c < cols_; ++c) {
+        if (taken != nullptr && taken[local + c]) continue;
         const uint64_t k = Ranking::key(x[c], local + c);
         if (Ranking::key(x[c], global + c) < cut) keys_[front++] = k;  // the layer's order decides
         else keys_[--back] = k;
@@ -98,26 +145,6 @@ class GroupPacker {
     pad();
   }
 
-  // Writes the packs, most important (largest L1 of the lanes' importance: of the values for
-  // magnitude pruning) first, as packs [first, first + P) of m.
-  void write(PackedMatrix& m, uint64_t first) {
-    l1_.assign(P_, 0.0);
-    for (uint32_t p = 0; p < P_; ++p) {
-      for (uint32_t l = 0; l < B_; ++l) l1_[p] += std::fabs(laneImportance_[static_cast<std::size_t>(p) * B_ + l]);
-    }
-    order_.resize(P_);
-    std::iota(order_.begin(), order_.end(), 0u);
-    std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) { return l1_[a] > l1_[b]; });
-    for (uint32_t i = 0; i < P_; ++i) {
-      const std::size_t src = static_cast<std::size_t>(order_[i]) * B_, dst = (first + i) * B_;
-      for (uint32_t l = 0; l < B_; ++l) {
-        m.values.set(dst + l, laneVal_[src + l]);
-        m.indices.set(dst + l, laneCol_[src + l]);
-      }
-    }
-  }
-
- private:
   // Sorts keys_[0, count) whose low halves (indices) already ascend: a stable LSD radix sort on the
   // high halves (scores, 11 bits a pass) then orders them by the whole key. Passes whose digit is
   // the same for every key are skipped.
@@ -196,6 +223,8 @@ class GroupPacker {
   uint32_t P_ = 0;
   const uint32_t* rowOf_ = nullptr;
   uint64_t filled_ = 0;
+  std::vector<uint8_t> taken_;     // [row][col]: taken by an earlier fill of the group (fillMore)
+  uint64_t takenCount_ = 0;
   std::vector<uint64_t> keys_;
   std::vector<uint64_t> scratch_;  // radix sort buffer
   std::vector<uint8_t> rowFill_;   // [pack][row]: real lanes taken (<= E)
@@ -215,43 +244,65 @@ class GroupPacker {
 }  // namespace
 
 PackedMatrix pruneGs(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p,
-                     double sparsity, DType dtype) {
+                     const std::vector<double>& sparsities, DType dtype) {
   const uint32_t B = p.banks, E = p.perRow, R = p.groupRows();
+  const uint32_t L = static_cast<uint32_t>(sparsities.size());  // 1..kMaxLevels
   const std::size_t n = static_cast<std::size_t>(rows) * cols;
   const std::size_t rowGrain = std::max<std::size_t>(1, (std::size_t{1} << 16) / cols);
 
-  // Layer-wide threshold: a weight is "above" iff it is among the round((1-s)*n) most important.
-  const uint64_t cut = Ranking(importance, n).cut(keepCount(n, sparsity));
-  std::vector<uint32_t> above(rows);
+  // Layer-wide thresholds: a weight is "above" level k iff among the round((1-s_k)*n) most important.
+  // The cuts never increase with k (sparsities ascend), so the above sets nest.
+  const std::vector<uint64_t> cut = Ranking(importance, n).cuts(keepCounts(n, sparsities));
+  std::vector<uint32_t> above(static_cast<std::size_t>(rows) * L);  // [row][level]
+  // levels: L, a compile-time 1 for a plain matrix (as fast as a loop without the inner one).
+  auto countAbove = [&](std::size_t r, auto levels) {
+    const uint64_t* cuts = cut.data();
+    const float* x = importance + r * cols;
+    uint32_t count[PackedMatrix::kMaxLevels] = {};
+    for (uint32_t c = 0; c < cols; ++c) {
+      const uint64_t key = Ranking::key(x[c], r * cols + c);
+      for (uint32_t k = 0; k < static_cast<uint32_t>(levels); ++k) count[k] += key < cuts[k];
+    }
+    std::copy(count, count + L, above.begin() + r * L);
+  };
   parallelFor(rows, rowGrain, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
-      uint32_t count = 0;
-      for (uint32_t c = 0; c < cols; ++c) count += Ranking::key(importance[r * cols + c], r * cols + c) < cut;
-      above[r] = count;
+      if (L == 1) countAbove(r, std::integral_constant<uint32_t, 1>());
+      else countAbove(r, L);
     }
   });
 
-  // Group rows: consecutive, or with permute consecutive in the order of descending count (stable).
+  // Group rows: consecutive, or with permute consecutive in the order of descending strength
+  // (stable): the row's share of each level's kept weights, summed over the levels (each level weighs
+  // the same), so one grouping serves them all; with one level, the order of the above count.
+  std::vector<double> strength(rows, 0.0);
+  for (uint32_t k = 0; k < L; ++k) {
+    const double keep = static_cast<double>(std::max<uint64_t>(1, keepCount(n, sparsities[k])));
+    for (uint32_t r = 0; r < rows; ++r) strength[r] += above[static_cast<std::size_t>(r) * L + k] / keep;
+  }
   std::vector<uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0u);
-  if (p.permute) std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return above[a] > above[b]; });
+  if (p.permute) std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return strength[a] > strength[b]; });
   const uint32_t groups = (rows + R - 1) / R;
   std::vector<uint32_t> rowOf(static_cast<std::size_t>(groups) * R, kNoRow);
   std::copy(order.begin(), order.end(), rowOf.begin());
 
-  // Budget: round(above-threshold count / real lanes per pack) packs. Real lanes per pack are B
-  // except in a partial last group, whose virtual rows' lanes are all padding; dividing by the real
-  // lanes keeps that group's density at the layer's.
-  std::vector<uint32_t> packs(groups);
+  // Budget of each level: round(above-threshold count / real lanes per pack) packs. Real lanes per
+  // pack are B except in a partial last group, whose virtual rows' lanes are all padding; dividing by
+  // the real lanes keeps that group's density at the layer's. Budgets never grow with the level.
+  std::vector<uint32_t> packs(static_cast<std::size_t>(groups) * L);  // [group][level]
   std::vector<uint64_t> packStart(groups + 1, 0), work(groups + 1, 0);
   for (uint32_t g = 0; g < groups; ++g) {
     const uint32_t realRows = std::min(R, rows - g * R);
-    uint64_t count = 0;
-    for (uint32_t r = 0; r < realRows; ++r) count += above[rowOf[static_cast<std::size_t>(g) * R + r]];
     const uint64_t lanes = static_cast<uint64_t>(realRows) * E;
-    packs[g] = static_cast<uint32_t>((2 * count + lanes) / (2 * lanes));
-    packStart[g + 1] = packStart[g] + packs[g];
-    work[g + 1] = work[g] + static_cast<uint64_t>(realRows) * cols + static_cast<uint64_t>(packs[g]) * B;
+    for (uint32_t k = 0; k < L; ++k) {
+      uint64_t count = 0;
+      for (uint32_t r = 0; r < realRows; ++r) count += above[static_cast<std::size_t>(rowOf[static_cast<std::size_t>(g) * R + r]) * L + k];
+      packs[static_cast<std::size_t>(g) * L + k] = static_cast<uint32_t>((2 * count + lanes) / (2 * lanes));
+    }
+    const uint32_t densest = packs[static_cast<std::size_t>(g) * L];
+    packStart[g + 1] = packStart[g] + densest;
+    work[g + 1] = work[g] + static_cast<uint64_t>(realRows) * cols * L + static_cast<uint64_t>(densest) * B;
   }
   const uint64_t totalPacks = packStart[groups];
   require(totalPacks <= UINT32_MAX, "gs: expected at most 4294967295 packs, got " + std::to_string(totalPacks));
@@ -264,12 +315,25 @@ PackedMatrix pruneGs(const float* w, const float* importance, uint32_t rows, uin
   m.indices.reset(indexWidthFor(cols), totalPacks * B);
   m.ptr.assign(packStart.begin(), packStart.end());
   if (p.permute) m.rowIds = rowOf;
+  m.levelEnds.resize(static_cast<std::size_t>(L - 1) * groups);
+  for (uint32_t k = 1; k < L; ++k) {
+    for (uint32_t g = 0; g < groups; ++g) {
+      m.levelEnds[static_cast<std::size_t>(k - 1) * groups + g] =
+          static_cast<uint32_t>(packStart[g] + packs[static_cast<std::size_t>(g) * L + k]);
+    }
+  }
 
+  // Sparsest level first; each denser level's packs follow the sparser ones' in the group.
   parallelForWeighted(groups, work.data(), uint64_t{1} << 16, [&](std::size_t b, std::size_t e) {
     GroupPacker packer(w, importance, cols, p);
     for (std::size_t g = b; g < e; ++g) {
-      packer.fill(rowOf.data() + g * R, packs[g], cut);
+      const uint32_t* budget = packs.data() + g * L;
+      packer.fill(rowOf.data() + g * R, budget[L - 1], cut[L - 1]);
       packer.write(m, packStart[g]);
+      for (uint32_t k = L - 1; k-- > 0;) {
+        packer.fillMore(budget[k] - budget[k + 1], cut[k]);
+        packer.write(m, packStart[g] + budget[k + 1]);
+      }
     }
   });
   return m;

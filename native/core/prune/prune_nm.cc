@@ -10,6 +10,17 @@
 namespace gsparse {
 namespace prune_detail {
 
+void rankGroup(const float* importance, uint32_t v, uint8_t* rank) {
+  // m <= 16: counting the entries that beat each one (O(v^2)) is cheapest.
+  float a[16];
+  for (uint32_t i = 0; i < v; ++i) a[i] = std::fabs(importance[i]);
+  for (uint32_t i = 0; i < v; ++i) {
+    uint32_t better = 0;
+    for (uint32_t j = 0; j < v; ++j) better += (a[j] > a[i]) || (a[j] == a[i] && j < i);
+    rank[i] = static_cast<uint8_t>(better);
+  }
+}
+
 std::vector<float> pruneNM(const float* w, const float* importance, uint32_t rows, uint32_t cols, const Pattern& p) {
   const uint32_t n = p.n, m = p.m;  // validated: 1 <= n <= m <= 16
   std::vector<float> out(static_cast<std::size_t>(rows) * cols, 0.0f);
@@ -25,13 +36,11 @@ std::vector<float> pruneNM(const float* w, const float* importance, uint32_t row
           std::copy(x + g, x + g + v, y + g);
           continue;
         }
-        // Keep entry i iff fewer than n entries of the run beat it (m <= 16: O(m^2) is cheapest).
-        float a[16];
-        for (uint32_t i = 0; i < v; ++i) a[i] = std::fabs(rank[g + i]);
+        // Keep entry i iff fewer than n entries of the run beat it.
+        uint8_t better[16];
+        rankGroup(rank + g, v, better);
         for (uint32_t i = 0; i < v; ++i) {
-          uint32_t better = 0;
-          for (uint32_t j = 0; j < v; ++j) better += (a[j] > a[i]) || (a[j] == a[i] && j < i);
-          if (better < n) y[g + i] = x[g + i];
+          if (better[i] < n) y[g + i] = x[g + i];
         }
       }
     }
