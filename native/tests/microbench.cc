@@ -36,7 +36,7 @@
 #include "gsparse/prune.h"
 #include "gsparse/thread_pool.h"
 #include "../core/cpu/kernel_table.h"
-#include "../core/cpu/row_blocked.h"
+#include "../core/cpu/row_blocked/row_blocked.h"
 #include "test_fixtures.h"
 
 using namespace gsparse;

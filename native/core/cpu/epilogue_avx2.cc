@@ -1,5 +1,5 @@
 // Avx2 vectorised epilogue (epilogue_span.h); body in epilogue_simd.h. Only intrinsics and plain code
-// here (see gs_gather.h for why).
+// here (see gs_isa.h for why).
 #include "simd_vt_avx2.h"
 #include "epilogue_simd.h"
 

@@ -1,7 +1,7 @@
 // Interface of the vectorised epilogue (epilogue_simd.h, instantiated by epilogue_avx512.cc and
 // epilogue_avx2.cc): the bias + activation of epilogue.h over a span of outputs, for the kernels whose
 // accumulators come out a span at a time. Free of std containers and inline library code for the
-// reason given in gs_gather.h, so the activation is its uint8_t value (checked against
+// reason given in gs_isa.h, so the activation is its uint8_t value (checked against
 // gsparse::Activation in epilogue.h).
 #pragma once
 #include <cstddef>

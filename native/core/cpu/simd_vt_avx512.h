@@ -1,7 +1,7 @@
 // The AVX-512 vector helpers (struct VT) that the kernel templates shared by both ISAs
 // (row_blocked_simd.h, gs_gather_simd.h, ...) are written against; simd_vt_avx2.h is the AVX2 twin with
 // the same names. Include only from files compiled with AVX-512 flags: the anonymous namespace gives
-// each such file its own copy, so nothing AVX-512 leaks into generic code (see gs_gather.h). The
+// each such file its own copy, so nothing AVX-512 leaks into generic code (see gs_isa.h). The
 // zero-masked intrinsic forms avoid GCC 12's false -Wmaybe-uninitialized on the unmasked ones (same
 // instructions).
 #pragma once

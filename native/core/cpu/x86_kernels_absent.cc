@@ -7,13 +7,13 @@
 #if !defined(__x86_64__) && !defined(__i386__)
 #include <string>
 
-#include "csr_simd.h"
-#include "gs_gather.h"
+#include "csr/csr_isa.h"
+#include "gs/gs_isa.h"
 #include "gsparse/errors.h"
 #include "epilogue_span.h"
-#include "nm_block_simd.h"
-#include "row_blocked_kernel.h"
-#include "sgemm_blocking.h"
+#include "nm/nm_block_simd.h"
+#include "row_blocked/row_blocked_isa.h"
+#include "dense/dense_isa.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,4 +1,4 @@
-// Row-blocked copy of a sparse matrix for the AVX-512 / AVX2 batched kernels (row_blocked_kernel.h),
+// Row-blocked copy of a sparse matrix for the AVX-512 / AVX2 batched kernels (row_blocked_isa.h),
 // shared by the CSR, N:M and GS formats at batch >= rowBlockedMinBatch(). Output rows go in chunks of
 // kRbChunkRows whose accumulators stay in L1; inside a chunk, nonzeros are bucketed by block of
 // kRbBlockCols columns so one block's X^T slice stays in L1 while all the chunk's rows use it; rows
@@ -19,7 +19,7 @@
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
-#include "row_blocked_kernel.h"
+#include "row_blocked_isa.h"
 
 namespace gsparse {
 namespace cpu {

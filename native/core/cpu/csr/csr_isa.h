@@ -1,9 +1,9 @@
 // Interface of the ISA-specific CSR kernels (spmm_csr_avx2.cc, spmm_csr_avx512.cc). Free of std
-// containers and inline library code for the reason given in gs_gather.h.
+// containers and inline library code for the reason given in gs_isa.h.
 #pragma once
 #include <cstddef>
 
-#include "packed_view.h"
+#include "../packed_view.h"
 
 namespace gsparse {
 namespace cpu {

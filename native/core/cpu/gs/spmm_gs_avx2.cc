@@ -1,10 +1,10 @@
 // GS gather kernels with AVX2, 8 lanes at a time: vgatherdps from x (bodies in
 // gs_gather_simd.h, vectors from simd_vt_avx2.h). Only intrinsics and plain code here (see
-// gs_gather.h for why).
+// gs_isa.h for why).
 #include <immintrin.h>
 
-#include "gs_gather.h"
-#include "simd_vt_avx2.h"
+#include "gs_isa.h"
+#include "../simd_vt_avx2.h"
 #include "gs_gather_simd.h"
 
 namespace gsparse {

@@ -2,17 +2,17 @@
 // lane accumulates x[col] * value on its own (the SIMD-gather shape of docs/gs.md), and the E
 // lanes of a row are reduced once per group. Batch > 1: each lane does an axpy over the batch tile
 // into its row's accumulator, row by row. Outputs go to row g*R + r, or rowIds[g*R + r] with permute.
-// With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_gather.h): batch 1 = vpgatherdps
+// With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_isa.h): batch 1 = vpgatherdps
 // per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
 // row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
 // The rows of the kernel table (kernel_table.h) are at the end.
 #include <functional>
 #include <iterator>
 
-#include "gs_gather.h"
-#include "kernel_table.h"
-#include "row_blocked.h"
-#include "spmm_common.h"
+#include "gs_isa.h"
+#include "../kernel_table.h"
+#include "../row_blocked/row_blocked.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {

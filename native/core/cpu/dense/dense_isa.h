@@ -2,12 +2,12 @@
 // spmm_dense.cc for the dense format and the kept rows of the channel format.
 // Deliberately free of std containers and inline library code: those files are compiled with
 // -mavx2/-mavx512*, and an inline function emitted there could be the copy the linker keeps for
-// the generic code (see gs_gather.h). Threading, X preparation and the epilogue stay generic.
+// the generic code (see gs_isa.h). Threading, X preparation and the epilogue stay generic.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
-#include "packed_view.h"
+#include "../packed_view.h"
 
 namespace gsparse {
 namespace cpu {

@@ -5,9 +5,9 @@
 #include <iterator>
 
 #include "gsparse/hardware.h"
-#include "kernel_table.h"
-#include "sgemm_blocking.h"
-#include "spmm_common.h"
+#include "../kernel_table.h"
+#include "dense_isa.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {

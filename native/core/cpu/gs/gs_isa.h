@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "packed_view.h"
+#include "../packed_view.h"
 
 namespace gsparse {
 namespace cpu {

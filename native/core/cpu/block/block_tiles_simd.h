@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "epilogue_simd.h"
-#include "nm_block_simd.h"
+#include "../epilogue_simd.h"
+#include "../nm/nm_block_simd.h"
 
 namespace gsparse {
 namespace cpu {

@@ -4,8 +4,8 @@
 #pragma once
 #include <cstddef>
 
-#include "packed_view.h"
-#include "stream_prefetch.h"
+#include "../packed_view.h"
+#include "../stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,11 +1,11 @@
-// Dense SGEMM / GEMV with AVX2 + FMA (see sgemm_blocking.h; bodies in sgemm_simd.h): the
+// Dense SGEMM / GEMV with AVX2 + FMA (see dense_isa.h; bodies in sgemm_simd.h): the
 // micro-kernel runs 6 W rows x 1 X^T tile (two ymm per row), 12 ymm accumulators; fp16 W widens with
-// vcvtph2ps; row tails are scalar. Only intrinsics and plain code here (see gs_gather.h for why).
+// vcvtph2ps; row tails are scalar. Only intrinsics and plain code here (see gs_isa.h for why).
 #include <immintrin.h>
 
-#include "sgemm_blocking.h"
-#include "simd_typed.h"
-#include "simd_vt_avx2.h"
+#include "dense_isa.h"
+#include "../simd_typed.h"
+#include "../simd_vt_avx2.h"
 #include "sgemm_simd.h"
 
 namespace gsparse {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "gsparse/thread_pool.h"
-#include "spmm_common.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {
@@ -87,7 +87,7 @@ std::size_t groupStart(std::size_t t, std::size_t tiles) {
   return g;
 }
 
-// X^T in the kernel's grouped block layout (row_blocked_kernel.h) for batch rows [b0, b0 + tiles * 16):
+// X^T in the kernel's grouped block layout (row_blocked_isa.h) for batch rows [b0, b0 + tiles * 16):
 // the group starting at tile g at xt + g * tileFloats; batch rows past the end and the zero columns read 0.
 void prepareBlockedX(const MatmulArgs& a, std::size_t cols, std::size_t blocks, std::size_t b0, std::size_t tiles,
                      RowBlockedStageFn stage, AlignedVec<float>& xt) {

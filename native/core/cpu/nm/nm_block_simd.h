@@ -1,13 +1,13 @@
 // Interface of the ISA-specific N:M and block kernels (spmm_nm_avx512.cc, spmm_nm_avx2.cc; the
 // block kernels live in the same files, see spmm_block.cc). Plain structs and functions only:
 // those files are compiled with -mavx2/-mavx512*, and an inline std function emitted there could be
-// the copy the linker keeps for the generic code (see gs_gather.h).
+// the copy the linker keeps for the generic code (see gs_isa.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
-#include "epilogue_span.h"
-#include "packed_view.h"
+#include "../epilogue_span.h"
+#include "../packed_view.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,10 +1,10 @@
-// Dense SGEMM / GEMV with AVX-512 (see sgemm_blocking.h; bodies in sgemm_simd.h): the micro-kernel
+// Dense SGEMM / GEMV with AVX-512 (see dense_isa.h; bodies in sgemm_simd.h): the micro-kernel
 // runs 12 W rows x 2 X^T tiles (32 batch columns), 24 zmm accumulators; fp16 W widens with
-// vcvtph2ps; row tails use masked loads. Only intrinsics and plain code here (see gs_gather.h for why).
+// vcvtph2ps; row tails use masked loads. Only intrinsics and plain code here (see gs_isa.h for why).
 #include <immintrin.h>
 
-#include "sgemm_blocking.h"
-#include "simd_vt_avx512.h"
+#include "dense_isa.h"
+#include "../simd_vt_avx512.h"
 #include "sgemm_simd.h"
 
 namespace gsparse {

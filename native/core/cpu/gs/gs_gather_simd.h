@@ -1,4 +1,4 @@
-// GS gather kernel bodies (contracts: gs_gather.h), templates over the ISA's vector helpers VT
+// GS gather kernel bodies (contracts: gs_isa.h), templates over the ISA's vector helpers VT
 // (simd_vt_avx512.h / simd_vt_avx2.h), instantiated by spmm_gs_avx512.cc and spmm_gs_avx2.cc only.
 //
 // Batch 1: per pack, W lanes at a time load values and column indices, gather x[col] (bank-conflict
@@ -9,8 +9,8 @@
 #pragma once
 #include <cstddef>
 
-#include "packed_view.h"
-#include "stream_prefetch.h"
+#include "../packed_view.h"
+#include "../stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {

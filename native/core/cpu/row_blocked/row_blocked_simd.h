@@ -1,6 +1,6 @@
 // Row-blocked kernel bodies, templates over the ISA's vector helpers VT (simd_vt_avx512.h /
 // simd_vt_avx2.h), instantiated by row_blocked_avx512.cc and row_blocked_avx2.cc only (layout and
-// contract: row_blocked_kernel.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
+// contract: row_blocked_isa.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
 // entries stream by: each entry is one broadcast weight and NV FMAs against its column's X^T values,
 // which the block keeps in L1. The loop is load-port bound, so a step loads the 4 weights
 // at once (lane broadcasts use the shuffle port) and the FMAs' X operands are base + displacement:
@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "row_blocked_kernel.h"
-#include "stream_prefetch.h"
+#include "row_blocked_isa.h"
+#include "../stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {
@@ -28,7 +28,7 @@ inline void laneFma(typename VT::V wi, const char* x, uint16_t off, typename VT:
 }
 
 // NV accumulator vectors per row (NV * W / 16 tiles, from tile xg on) out of a group of S tiles
-// interleaved per column (row_blocked_kernel.h).
+// interleaved per column (row_blocked_isa.h).
 template <class VT, int NV, int S>
 void chunkT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc) {
   static_assert(kRbLanes == 4, "one weight quad per slot step");
@@ -64,7 +64,7 @@ void chunkT(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc)
   }
 }
 
-// One tile's X^T slice (row_blocked_kernel.h, RowBlockedStageFn): W x W register transposes where the
+// One tile's X^T slice (row_blocked_isa.h, RowBlockedStageFn): W x W register transposes where the
 // tile is full, a strided gather per column elsewhere.
 template <class VT>
 inline void stageT(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst, std::size_t stride) {

@@ -1,9 +1,9 @@
 // AVX2+FMA row-blocked kernel: 4 rows x one tile (8 ymm accumulators) per slot, tiles one after
-// another; body in row_blocked_simd.h. Only intrinsics and plain code here (see gs_gather.h for why).
+// another; body in row_blocked_simd.h. Only intrinsics and plain code here (see gs_isa.h for why).
 #include <immintrin.h>
 
-#include "row_blocked_kernel.h"
-#include "simd_vt_avx2.h"
+#include "row_blocked_isa.h"
+#include "../simd_vt_avx2.h"
 #include "row_blocked_simd.h"
 
 namespace gsparse {

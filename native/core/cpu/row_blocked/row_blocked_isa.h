@@ -1,10 +1,10 @@
 // Interface of the row-blocked kernels (row_blocked_avx512.cc, row_blocked_avx2.cc). Free of std containers and
-// inline library code for the reason given in gs_gather.h.
+// inline library code for the reason given in gs_isa.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
-#include "epilogue_span.h"
+#include "../epilogue_span.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,4 +1,4 @@
-// Dense SGEMM / GEMV bodies (contract: sgemm_blocking.h), templates over the ISA's vector helpers VT
+// Dense SGEMM / GEMV bodies (contract: dense_isa.h), templates over the ISA's vector helpers VT
 // (simd_vt_avx512.h / simd_vt_avx2.h) and its register blocking Cfg, instantiated by
 // spmm_dense_avx512.cc and spmm_dense_avx2.cc only. Cfg provides: kMr (W rows per register block) and
 // kTilesPerPass (16-wide X^T tiles per micro-kernel call: kMr x kTilesPerPass * 16 / W accumulators
@@ -14,7 +14,7 @@
 
 #include <cstddef>
 
-#include "sgemm_blocking.h"
+#include "dense_isa.h"
 
 namespace gsparse {
 namespace cpu {

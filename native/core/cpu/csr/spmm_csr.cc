@@ -6,10 +6,10 @@
 #include <functional>
 #include <iterator>
 
-#include "csr_simd.h"
-#include "kernel_table.h"
-#include "row_blocked.h"
-#include "spmm_common.h"
+#include "csr_isa.h"
+#include "../kernel_table.h"
+#include "../row_blocked/row_blocked.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {
@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::size_t kRowBlock = 16;  // rows accumulated before one transposed store (whole y lines)
 
-// An ISA's batch-1 kernel (csr_simd.h).
+// An ISA's batch-1 kernel (csr_isa.h).
 using CsrVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
 
 // vec and epilogue: an ISA's batch-1 kernel and vector epilogue (null: the portable loops).

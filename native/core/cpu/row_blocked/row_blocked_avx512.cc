@@ -1,9 +1,9 @@
 // AVX-512 row-blocked kernel: 4 rows x up to 4 tiles (16 zmm accumulators) per slot; body in
-// row_blocked_simd.h. Only intrinsics and plain code here (see gs_gather.h for why).
+// row_blocked_simd.h. Only intrinsics and plain code here (see gs_isa.h for why).
 #include <immintrin.h>
 
-#include "row_blocked_kernel.h"
-#include "simd_vt_avx512.h"
+#include "row_blocked_isa.h"
+#include "../simd_vt_avx512.h"
 #include "row_blocked_simd.h"
 
 namespace gsparse {

@@ -4,10 +4,10 @@
 #include <immintrin.h>
 
 #include "nm_block_simd.h"
-#include "simd_typed.h"
-#include "simd_vt_avx512.h"
-#include "block_tiles_simd.h"
-#include "stream_prefetch.h"
+#include "../simd_typed.h"
+#include "../simd_vt_avx512.h"
+#include "../block/block_tiles_simd.h"
+#include "../stream_prefetch.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,10 +1,10 @@
 // CSR batch-1 kernel with AVX-512; body in csr_vec_simd.h.
-// Only intrinsics and plain code here (see gs_gather.h for why).
+// Only intrinsics and plain code here (see gs_isa.h for why).
 #include <immintrin.h>
 
-#include "csr_simd.h"
-#include "simd_typed.h"
-#include "simd_vt_avx512.h"
+#include "csr_isa.h"
+#include "../simd_typed.h"
+#include "../simd_vt_avx512.h"
 #include "csr_vec_simd.h"
 
 namespace gsparse {

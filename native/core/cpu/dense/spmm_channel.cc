@@ -2,8 +2,8 @@
 // rows still get the epilogue of a zero accumulator (bias, then activation).
 #include <iterator>
 
-#include "kernel_table.h"
-#include "spmm_common.h"
+#include "../kernel_table.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {

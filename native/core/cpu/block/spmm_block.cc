@@ -3,10 +3,10 @@
 #include <functional>
 #include <iterator>
 
-#include "kernel_table.h"
-#include "nm_block_simd.h"
-#include "row_blocked.h"
-#include "spmm_common.h"
+#include "../kernel_table.h"
+#include "../nm/nm_block_simd.h"
+#include "../row_blocked/row_blocked.h"
+#include "../spmm_common.h"
 
 namespace gsparse {
 namespace cpu {
