@@ -11,7 +11,8 @@
 #include "gs/gs_isa.h"
 #include "gsparse/errors.h"
 #include "epilogue_span.h"
-#include "nm/nm_block_simd.h"
+#include "block/block_isa.h"
+#include "nm/nm_isa.h"
 #include "row_blocked/row_blocked_isa.h"
 #include "dense/dense_isa.h"
 
@@ -36,13 +37,13 @@ void gsGatherBatchAvx512(const PackedView&, const float*, std::size_t, std::size
 void csrVecAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
 void csrVecAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
 
-void nmVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void nmVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
+void nmVecAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void nmVecAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
+void blockVecAvx2(const BlockSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
+void blockVecAvx512(const BlockSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
+void blockTilesAvx2(const BlockSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
                     std::size_t) { notX86(__func__); }
-void blockTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
+void blockTilesAvx512(const BlockSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
                       std::size_t, std::size_t) { notX86(__func__); }
 
 void rowBlockedStageAvx2(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t) { notX86(__func__); }

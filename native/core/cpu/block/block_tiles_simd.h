@@ -1,6 +1,6 @@
-// Batched 4 x 1 block kernel body (contract: nm_block_simd.h, blockTiles*), a template over the ISA's
+// Batched 4 x 1 block kernel body (contract: block_isa.h, blockTiles*), a template over the ISA's
 // vector helpers VT (simd_vt_avx512.h / simd_vt_avx2.h) and TilesPerGroup (X^T tiles per register
-// block), instantiated by spmm_nm_avx512.cc and spmm_nm_avx2.cc only.
+// block), instantiated by spmm_block_avx512.cc and spmm_block_avx2.cc only.
 //
 // Per block row, one column index per block: the block's X vectors (NV = the group's tiles x 16 / W)
 // are loaded once and FMA'd into the 4 rows' accumulators (4 x NV vectors, plus NV for X, in
@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #include "../epilogue_simd.h"
-#include "../nm/nm_block_simd.h"
+#include "block_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -25,7 +25,7 @@ constexpr std::size_t kHalfChunk = 256;  // fp16 blocks widened at once into the
 // bias and activation in place over each row's span, then transposed into y. Rows past the matrix
 // (in the last block row) were computed but are not stored.
 template <class VT>
-void storePanel(const SparseSimdArgs& a, float* c, std::size_t br, std::size_t width, std::size_t b0) {
+void storePanel(const BlockSimdArgs& a, float* c, std::size_t br, std::size_t width, std::size_t b0) {
   bool valid[4];
   for (std::size_t i = 0; i < 4; ++i) valid[i] = br * 4 + i < a.w.rows;
   for (std::size_t i = 0; i < 4; ++i) {
@@ -73,7 +73,7 @@ inline void blockMicro(const float* w, const I* idx, std::size_t k0, std::size_t
 
 // Block rows [br0, br1) against one group of tiles (NV vectors of batch rows b0 .. b0 + width).
 template <class VT, int NV, class I>
-void blockTileGroupT(const SparseSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride,
+void blockTileGroupT(const BlockSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride,
                      std::size_t width, std::size_t b0, std::size_t br0, std::size_t br1, float* c, float* wbuf) {
   constexpr int LPT = 16 / VT::W;
   const float* xp[NV];
@@ -99,7 +99,7 @@ void blockTileGroupT(const SparseSimdArgs& a, const I* idx, const float* xt, std
 
 // blockTileGroupT for a group of T tiles (1 <= T <= MaxT): NV = T * 16 / W vectors of X.
 template <class VT, std::size_t MaxT, class I>
-void blockTileGroup(std::size_t T, const SparseSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride,
+void blockTileGroup(std::size_t T, const BlockSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride,
                     std::size_t width, std::size_t b0, std::size_t br0, std::size_t br1, float* c, float* wbuf) {
   if constexpr (MaxT > 1)
     if (T < MaxT) return blockTileGroup<VT, MaxT - 1, I>(T, a, idx, xt, tileStride, width, b0, br0, br1, c, wbuf);
@@ -108,7 +108,7 @@ void blockTileGroup(std::size_t T, const SparseSimdArgs& a, const I* idx, const 
 
 // The tiles, TilesPerGroup at a time (fewer in the last group).
 template <class VT, std::size_t TilesPerGroup, class I>
-void blockTilesT(const SparseSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride, std::size_t tiles,
+void blockTilesT(const BlockSimdArgs& a, const I* idx, const float* xt, std::size_t tileStride, std::size_t tiles,
                  std::size_t batch, std::size_t b0, std::size_t br0, std::size_t br1) {
   static_assert(TilesPerGroup * 16 <= kCStride, "a group's batch rows fit a panel row");
   alignas(64) float c[4 * kCStride];

@@ -4,7 +4,7 @@
 #include <iterator>
 
 #include "../kernel_table.h"
-#include "../nm/nm_block_simd.h"
+#include "block_isa.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
 
@@ -68,8 +68,8 @@ void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withTypes(v, [&](auto val, auto idx) { blockTyped(v, val, idx, a); });
 }
 
-using BlockVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
-using BlockTilesFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
+using BlockVecFn = void (*)(const BlockSimdArgs&, const float*, std::size_t, std::size_t);
+using BlockTilesFn = void (*)(const BlockSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
                               std::size_t, std::size_t, std::size_t);
 
 // Every stored block entry inside the matrix as (row, column, value) for the row-blocked copy.
@@ -87,12 +87,12 @@ void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32
   });
 }
 
-// SIMD 4 x 1 block driver (nm_block_simd.h): each X load feeds the block's 4 rows (W 4096x4096 90%
+// SIMD 4 x 1 block driver (block_isa.h): each X load feeds the block's 4 rows (W 4096x4096 90%
 // batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy). Batch 1: each chunk's raw sums then
 // go through the ISA's vector epilogue; the batched kernel applies it as it stores.
 void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles,
                   EpilogueSpanFn epilogue) {
-  SparseSimdArgs s;
+  BlockSimdArgs s;
   s.w = packedView(w);
   s.bias = a.bias;
   s.activation = static_cast<uint8_t>(a.activation);

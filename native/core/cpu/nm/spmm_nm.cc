@@ -4,7 +4,7 @@
 #include <iterator>
 
 #include "../kernel_table.h"
-#include "nm_block_simd.h"
+#include "nm_isa.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
 
@@ -68,7 +68,7 @@ void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withTypes<kIndex1>(v, [&](auto val, auto idx) { nmTyped(v, val, idx, a); });
 }
 
-using NmVecFn = void (*)(const SparseSimdArgs&, const float*, std::size_t, std::size_t);
+using NmVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
 
 // Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
 // (columns past the end) is skipped.
@@ -85,16 +85,14 @@ void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t,
   });
 }
 
-// Batch-1 SIMD N:M (nm_block_simd.h): X zero-padded to whole groups, threads split the rows; each
-// chunk's raw sums then go through the ISA's vector epilogue while still in cache.
+// Batch-1 SIMD N:M (nm_isa.h): X zero-padded to whole groups, threads split the rows; each chunk's
+// raw sums then go through the ISA's vector epilogue while still in cache.
 void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, EpilogueSpanFn epilogue) {
-  SparseSimdArgs s;
-  s.w = packedView(w);
-  s.y = a.y;
-  const std::size_t groups = s.w.groups;
+  const PackedView v = packedView(w);
+  const std::size_t groups = v.groups;
   runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
             [&](std::size_t r0, std::size_t r1, const XView& xv) {
-              vec(s, xv.vec(), r0, r1);
+              vec(v, xv.vec(), r0, r1, a.y);
               epilogueRowsInPlace(epilogue, a, r0, r1);
             });
 }
