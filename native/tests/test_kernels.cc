@@ -28,7 +28,7 @@
 #include "gsparse/thread_pool.h"
 #include "test_fixtures.h"
 #include "test_framework.h"
-#include "../core/cpu/epilogue_span.h"
+#include "../core/cpu/epilogue.h"
 #include "../core/cpu/kernel_table.h"
 
 using namespace gsparse;

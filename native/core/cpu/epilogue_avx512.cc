@@ -1,4 +1,4 @@
-// Avx512 vectorised epilogue (epilogue_span.h); body in epilogue_simd.h. Only intrinsics and plain code
+// Avx512 vectorised epilogue (epilogue.h); body in epilogue_simd.h. Only intrinsics and plain code
 // here (see gs_isa.h for why).
 #include "simd_vt_avx512.h"
 #include "epilogue_simd.h"

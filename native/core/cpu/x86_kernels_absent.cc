@@ -9,8 +9,8 @@
 
 #include "csr/csr_isa.h"
 #include "gs/gs_isa.h"
+#include "epilogue.h"
 #include "gsparse/errors.h"
-#include "epilogue_span.h"
 #include "block/block_isa.h"
 #include "nm/nm_isa.h"
 #include "row_blocked/row_blocked_isa.h"

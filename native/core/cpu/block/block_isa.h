@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../epilogue_span.h"
+#include "../epilogue.h"
 #include "../packed_view.h"
 
 namespace gsparse {
@@ -16,7 +16,7 @@ namespace cpu {
 struct BlockSimdArgs {
   PackedView w;
   const float* bias = nullptr;
-  uint8_t activation = kActNone;  // epilogue_span.h
+  uint8_t activation = kActNone;  // epilogue.h
   float* y = nullptr;             // [batch, rows]
 };
 

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../epilogue_span.h"
+#include "../epilogue.h"
 
 namespace gsparse {
 namespace cpu {
