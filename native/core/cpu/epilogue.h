@@ -1,6 +1,6 @@
 // The epilogue of every CPU kernel, y = act(acc + bias[row]): the scalar Epilogue, applied to each
-// output as a kernel stores it, and the vector epilogue (EpilogueSpanFn, body in epilogue_simd.h) over
-// a span of outputs. GELU is the exact erf form, 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's
+// output as a kernel stores it, and the vector epilogue (EpilogueSpanFn: the ISA kernel tables'
+// `epilogue` / `store`, body in epilogue_simd.h) over a span of outputs. GELU is the exact erf form, 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's
 // default GELU and ONNX Gelu compute), not the tanh approximation.
 // Generic and ISA files both include it (the ISA kernel tables carry their vector epilogue), so it
 // holds only plain declarations, and its inline code sits in an anonymous namespace: every file has
@@ -23,8 +23,6 @@ constexpr uint8_t kActNone = 0, kActRelu = 1, kActGelu = 2;
 // 1e-35.
 using EpilogueSpanFn = void (*)(const float* src, std::size_t stride, const float* bias, uint8_t act, float* y,
                                 std::size_t n);
-void epilogueSpanAvx512(const float* src, std::size_t stride, const float* bias, uint8_t act, float* y, std::size_t n);
-void epilogueSpanAvx2(const float* src, std::size_t stride, const float* bias, uint8_t act, float* y, std::size_t n);
 
 namespace {
 

@@ -7,6 +7,15 @@
 //   gathers from row-major x), tiles (batched, over transposed batch tiles), rb (batched, over the
 //   row-blocked copy, row_blocked.h), gemv / gemm (dense packed micro-kernels);
 //   tile: rows x batch columns per register block where it has one.
+//
+// A row's ISA code comes from its family's ISA table (struct <Family>Isa in <family>/<family>_isa.h:
+// the ISA kernels' function pointers, k<Family>Avx2 / k<Family>Avx512). Each per-ISA file
+// (<family>/*_avx2.cc, *_avx512.cc, compiled with that ISA's flags) defines its table in one line from
+// the templates over the ISA's vector helpers VT in <family>/*_simd.h, constant-initialized, so no
+// ISA code runs before cpuid is checked. The ISA files define nothing else: every function they hold
+// is in an anonymous namespace, and the headers they include are plain declarations, because an inline
+// function emitted there could be the copy the linker keeps for generic code, which would then fault
+// on CPUs without the ISA.
 #pragma once
 #include <cstddef>
 #include <cstdint>

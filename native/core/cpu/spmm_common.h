@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "epilogue.h"
-#include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
@@ -168,12 +167,6 @@ void runKernelCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadd
   if (a.batch == 1) runKernel(a, cols, colsPadded, units, prefix, vecBody, tileBody);
   else runTilesCached(a, cols, colsPadded, units, prefix, tileBody);
 }
-
-// Dense rows [nRows, w.cols] of w.values (the dense and channel formats): output row i goes to y row
-// rowIds[i] (rowIds null: row i) of a y with yRows rows, with the packed micro-kernels of `isa`
-// (Scalar: the portable loops, which also take empty shapes).
-void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
-               const MatmulArgs& a, Isa isa);
 
 }  // namespace cpu
 }  // namespace gsparse

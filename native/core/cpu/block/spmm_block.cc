@@ -1,12 +1,11 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
-#include <functional>
 #include <iterator>
 
 #include "../kernel_table.h"
-#include "block_isa.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
+#include "block_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -68,12 +67,8 @@ void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withTypes(v, [&](auto val, auto idx) { blockTyped(v, val, idx, a); });
 }
 
-using BlockVecFn = void (*)(const BlockSimdArgs&, const float*, std::size_t, std::size_t);
-using BlockTilesFn = void (*)(const BlockSimdArgs&, const float*, std::size_t, std::size_t, std::size_t,
-                              std::size_t, std::size_t, std::size_t);
-
 // Every stored block entry inside the matrix as (row, column, value) for the row-blocked copy.
-void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+void blockForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes(w, [&](auto val, auto idx) {
     const std::size_t R = w.blockRows, C = w.blockCols, blockRows = (w.rows + R - 1) / R;
     for (std::size_t br = 0; br < blockRows; ++br)
@@ -87,11 +82,11 @@ void blockForEach(const PackedView& w, const std::function<void(uint32_t, uint32
   });
 }
 
-// SIMD 4 x 1 block driver (block_isa.h): each X load feeds the block's 4 rows (W 4096x4096 90%
-// batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy). Batch 1: each chunk's raw sums then
-// go through the ISA's vector epilogue; the batched kernel applies it as it stores.
-void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, BlockTilesFn tiles,
-                  EpilogueSpanFn epilogue) {
+// SIMD 4 x 1 block driver with ISA kernels K (block_isa.h): each X load feeds the block's 4 rows (W
+// 4096x4096 90% batch 64, 2.1-2.6 ms vs 3.2-5.0 through the row-blocked copy). Batch 1: each chunk's
+// raw sums then go through the ISA's vector epilogue; the batched kernel applies it as it stores.
+template <const BlockIsa& K>
+void block4x1Run(const PackedMatrix& w, const MatmulArgs& a) {
   BlockSimdArgs s;
   s.w = packedView(w);
   s.bias = a.bias;
@@ -101,25 +96,12 @@ void block4x1Simd(const PackedMatrix& w, const MatmulArgs& a, BlockVecFn vec, Bl
   runKernel(
       a, w.cols, w.cols, blockRows, workPrefix(s.w.ptr, blockRows, 4, 32),
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
-        vec(s, xv.vec(), b0, b1);
-        epilogueRowsInPlace(epilogue, a, b0 * 4, std::min<std::size_t>(b1 * 4, w.rows));
+        K.vec(s, xv.vec(), b0, b1);
+        epilogueRowsInPlace(K.epilogue, a, b0 * 4, std::min<std::size_t>(b1 * 4, w.rows));
       },
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
-        tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
+        K.tiles(s, xv.tile(0), xv.colsPadded * kBatchTile, xv.tiles, xv.batch, xv.b0, b0, b1);
       });
-}
-
-void block4x1Avx2(const PackedMatrix& w, const MatmulArgs& a) {
-  block4x1Simd(w, a, blockVecAvx2, blockTilesAvx2, epilogueSpanAvx2);
-}
-void block4x1Avx512(const PackedMatrix& w, const MatmulArgs& a) {
-  block4x1Simd(w, a, blockVecAvx512, blockTilesAvx512, epilogueSpanAvx512);
-}
-void blockRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
-}
-void blockRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { blockForEach(v, emit); });
 }
 
 // The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).
@@ -129,17 +111,17 @@ bool is4x1(const PackedMatrix& w) { return w.pattern.blockRows == 4 && w.pattern
 // copy; the rest the portable loops.
 #define BLOCK_ROWS(DT, dt)                                                                                          \
   {"block_" dt "_gather4x1__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, is4x1,      \
-   block4x1Avx512},                                                                                                 \
+   block4x1Run<kBlockAvx512>},                                                                                                 \
       {"block_" dt "_tiles4x64__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kAnyBatch, false, \
-       is4x1, block4x1Avx512},                                                                                      \
+       is4x1, block4x1Run<kBlockAvx512>},                                                                                      \
       {"block_" dt "_rb4x64__avx512", Kind::Block, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true,            \
-       rowBlockedFits, blockRowBlockedAvx512},                                                                      \
+       rowBlockedFits, rowBlockedRun<kRowBlockedAvx512, blockForEach>},                                                                      \
       {"block_" dt "_gather4x1__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, is4x1,      \
-       block4x1Avx2},                                                                                               \
+       block4x1Run<kBlockAvx2>},                                                                                               \
       {"block_" dt "_tiles4x16__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kAnyBatch, false,     \
-       is4x1, block4x1Avx2},                                                                                        \
+       is4x1, block4x1Run<kBlockAvx2>},                                                                                        \
       {"block_" dt "_rb4x16__avx2", Kind::Block, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits, \
-       blockRowBlockedAvx2},                                                                                        \
+       rowBlockedRun<kRowBlockedAvx2, blockForEach>},                                                                                        \
       {"block_" dt "_dot__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,             \
        blockPortable},                                                                                              \
       {"block_" dt "_tiles1x16__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr, \

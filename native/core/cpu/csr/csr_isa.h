@@ -1,17 +1,13 @@
-// Interface of the ISA-specific CSR kernels (spmm_csr_avx2.cc, spmm_csr_avx512.cc). Free of std
-// containers and inline library code for the reason given in gs_isa.h.
+// The CSR family's ISA kernels, defined by csr/spmm_csr_avx2.cc and _avx512.cc (body in
+// csr_vec_simd.h). Plain declarations only (see kernel_table.h on the ISA tables).
 #pragma once
-#include <cstddef>
-
-#include "../packed_view.h"
+#include "../row_dots_isa.h"
 
 namespace gsparse {
 namespace cpu {
 
-// CSR batch 1 (indexWidth 2 or 4): out[r - r0] = raw dot(row r, x) for r in [r0, r1) (gathers
-// x[col], 16 or 8 nonzeros at a time).
-void csrVecAvx512(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out);
-void csrVecAvx2(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out);
+// Batch 1 (indexWidth 2 or 4): gathers x[col], W nonzeros at a time.
+extern const RowDotsIsa kCsrAvx2, kCsrAvx512;
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -1,15 +1,14 @@
 // CSR (unstructured) Y = X W^T: batch 1 gathers x[col] per nonzero; batch > 1 does an axpy of each
 // nonzero over a transposed batch tile. Work is split by nonzeros (parallelForWeighted).
 // With AVX-512 / AVX2: batch 1 = vpgatherdps 16 (8) nonzeros at a time with one horizontal sum per
-// row (spmm_csr_avx512.cc / _avx2.cc); batch > 1 = the row-blocked copy shared with N:M and GS
+// row (the tables of csr_isa.h); batch > 1 = the row-blocked copy shared with N:M and GS
 // (row_blocked.h); the portable loops remain for the scalar ISA and matrices too large for the copy.
-#include <functional>
 #include <iterator>
 
-#include "csr_isa.h"
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
+#include "csr_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -18,22 +17,18 @@ namespace {
 
 constexpr std::size_t kRowBlock = 16;  // rows accumulated before one transposed store (whole y lines)
 
-// An ISA's batch-1 kernel (csr_isa.h).
-using CsrVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
-
-// vec and epilogue: an ISA's batch-1 kernel and vector epilogue (null: the portable loops).
+// isa: an ISA's batch-1 kernel and vector epilogue (null: the portable loops).
 template <class V, class I>
-void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, CsrVecFn vec,
-              EpilogueSpanFn epilogue) {
+void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, const RowDotsIsa* isa) {
   const Epilogue epi(a);
   const uint32_t* ptr = w.ptr;
   runKernelCached(
       a, w.cols, w.cols, w.rows, workPrefix(ptr, w.rows, 1, 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
         const float* x = xv.vec();
-        if (vec) {  // raw sums straight into y, then the epilogue in place
-          vec(w, x, r0, r1, a.y + r0);
-          epilogueRowsInPlace(epilogue, a, r0, r1);
+        if (isa) {  // raw sums straight into y, then the epilogue in place
+          isa->dots(w, x, r0, r1, a.y + r0);
+          epilogueRowsInPlace(isa->epilogue, a, r0, r1);
           return;
         }
         for (std::size_t r = r0; r < r1; ++r) {
@@ -65,43 +60,35 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
       });
 }
 
-void csrWith(const PackedView& w, const MatmulArgs& a, CsrVecFn vec, EpilogueSpanFn epilogue) {
-  withTypes(w, [&](auto val, auto idx) { csrTyped(w, val, idx, a, vec, epilogue); });
+void csrWith(const PackedView& w, const MatmulArgs& a, const RowDotsIsa* isa) {
+  withTypes(w, [&](auto val, auto idx) { csrTyped(w, val, idx, a, isa); });
 }
 
 // Every stored nonzero as (row, column, value) for the row-blocked copy.
-void csrForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+void csrForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes(w, [&](auto val, auto idx) {
     for (uint32_t r = 0; r < w.rows; ++r)
       for (uint32_t k = w.ptr[r]; k < w.ptr[r + 1]; ++k) emit(r, static_cast<uint32_t>(idx[k]), loadWeight(val, k));
   });
 }
 
-void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr, nullptr); }
-void csrGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  csrWith(packedView(w), a, csrVecAvx2, epilogueSpanAvx2);
-}
-void csrGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  csrWith(packedView(w), a, csrVecAvx512, epilogueSpanAvx512);
-}
-void csrRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
-}
-void csrRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { csrForEach(v, emit); });
+void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr); }
+template <const RowDotsIsa& K>
+void csrGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
+  csrWith(packedView(w), a, &K);
 }
 
 // Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the
 // row-blocked copy, else (too large for it, or GSPARSE_ROW_BLOCKED_MIN_BATCH) the portable tiles.
 #define CSR_ROWS(DT, dt)                                                                                         \
   {"csr_" dt "_rb4x64__avx512", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,   \
-   csrRowBlockedAvx512},                                                                                         \
+   rowBlockedRun<kRowBlockedAvx512, csrForEach>},                                                                                         \
       {"csr_" dt "_gather2x16__avx512", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, nullptr, \
-       csrGatherAvx512},                                                                                         \
+       csrGatherRun<kCsrAvx512>},                                                                                         \
       {"csr_" dt "_rb4x16__avx2", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
-       csrRowBlockedAvx2},                                                                                       \
+       rowBlockedRun<kRowBlockedAvx2, csrForEach>},                                                                                       \
       {"csr_" dt "_gather2x8__avx2", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, nullptr,       \
-       csrGatherAvx2},                                                                                           \
+       csrGatherRun<kCsrAvx2>},                                                                                           \
       {"csr_" dt "_dot4__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, csrPortable},   \
       {"csr_" dt "_tiles16x16__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,   \
        csrPortable}

@@ -1,18 +1,11 @@
-// CSR batch-1 kernel with AVX-512; body in csr_vec_simd.h.
-// Only intrinsics and plain code here (see gs_isa.h for why).
-#include <immintrin.h>
-
-#include "csr_isa.h"
-#include "../simd_typed.h"
+// CSR batch-1 kernel with AVX-512, 16 nonzeros per gather; body in csr_vec_simd.h.
 #include "../simd_vt_avx512.h"
 #include "csr_vec_simd.h"
 
 namespace gsparse {
 namespace cpu {
 
-void csrVecAvx512(const PackedView& w, const float* x, std::size_t r0, std::size_t r1, float* out) {
-  withTypes<kWidths24>(w, [&](auto val, auto idx) { csrVecT<VT>(w, val, idx, x, r0, r1, out); });
-}
+constexpr RowDotsIsa kCsrAvx512 = csrIsa<VT>();
 
 }  // namespace cpu
 }  // namespace gsparse

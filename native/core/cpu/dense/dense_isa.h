@@ -1,8 +1,7 @@
-// Interface of the ISA-specific dense kernels (spmm_dense_avx2.cc, spmm_dense_avx512.cc), used by
-// spmm_dense.cc for the dense format and the kept rows of the channel format.
-// Deliberately free of std containers and inline library code: those files are compiled with
-// -mavx2/-mavx512*, and an inline function emitted there could be the copy the linker keeps for
-// the generic code (see gs_isa.h). Threading, X preparation and the epilogue stay generic.
+// The dense family's ISA kernels: the table DenseIsa that dense/spmm_dense_avx2.cc and _avx512.cc
+// define (bodies in sgemm_simd.h), used by spmm_dense.cc for the dense format and the kept rows of the
+// channel format. Plain declarations only (see kernel_table.h on the ISA tables). Threading, X
+// preparation and the epilogue stay generic.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,16 +26,19 @@ struct DenseGemmArgs {
   std::size_t tiles = 0, b0 = 0, batch = 0;
 };
 
-// Packing and register blocking shared by the ISA kernels.
+// Packing shared by the ISA kernels.
 constexpr std::size_t kGemmKc = 256;  // K block: the packed W block (MR x Kc fp32) stays in L1
-// MR, the W rows of one micro-kernel register block (threads split W in whole blocks).
-constexpr std::size_t kGemmMrAvx512 = 12, kGemmMrAvx2 = 6;
 
-// Raw sums of rows [r0, r1): batch 1 (GEMV, W streamed once) or X^T tiles (register-blocked SGEMM).
-void denseGemvAvx512(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
-void denseTilesAvx512(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
-void denseGemvAvx2(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
-void denseTilesAvx2(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+// Raw sums of rows [r0, r1) of a.w.
+using DenseKernelFn = void (*)(const DenseGemmArgs& a, std::size_t r0, std::size_t r1);
+
+// One ISA's dense kernels.
+struct DenseIsa {
+  DenseKernelFn gemv;   // batch 1 (W streamed once)
+  DenseKernelFn tiles;  // X^T tiles (register-blocked SGEMM)
+  std::size_t mr;       // W rows of one micro-kernel register block (threads split W in whole blocks)
+};
+extern const DenseIsa kDenseAvx2, kDenseAvx512;
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -4,6 +4,7 @@
 
 #include "../kernel_table.h"
 #include "../spmm_common.h"
+#include "spmm_dense.h"
 
 namespace gsparse {
 namespace cpu {
@@ -25,7 +26,7 @@ void channelRun(const PackedMatrix& w, const MatmulArgs& a) {
   if (kept > 0) denseRows(packedView(w), kept, w.rowIds.data(), w.rows, a, I);
 }
 
-// The kept rows go through the dense rows of the same ISA (spmm_dense.cc).
+// The kept rows go through the dense rows of the same ISA (spmm_dense.h).
 #define CHANNEL_ROWS(DT, dt)                                                                                   \
   {"channel_" dt "_gemv12__avx512", Kind::Channel, DType::DT, kAnyIndex, Isa::Avx512, 1, 1, false, nullptr,        \
    channelRun<Isa::Avx512>},                                                                                   \

@@ -4,10 +4,10 @@
 // blocked loops below are the portable fallback.
 #include <iterator>
 
-#include "gsparse/hardware.h"
 #include "../kernel_table.h"
-#include "dense_isa.h"
 #include "../spmm_common.h"
+#include "dense_isa.h"
+#include "spmm_dense.h"
 
 namespace gsparse {
 namespace cpu {
@@ -69,12 +69,8 @@ void denseRowsTyped(const V* w, std::size_t nRows, std::size_t cols, const uint3
 // The ISA kernels write raw sums; bias + activation are applied to the chunk's outputs right after,
 // while they are still in cache.
 void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
-                  const MatmulArgs& a, bool avx512) {
-  const std::size_t cols = w.cols;
-  using Fn = void (*)(const DenseGemmArgs&, std::size_t, std::size_t);
-  const Fn gemv = avx512 ? denseGemvAvx512 : denseGemvAvx2;
-  const Fn tiles = avx512 ? denseTilesAvx512 : denseTilesAvx2;
-  const std::size_t mr = avx512 ? kGemmMrAvx512 : kGemmMrAvx2;
+                  const MatmulArgs& a, const DenseIsa& isa) {
+  const std::size_t cols = w.cols, mr = isa.mr;
   const Epilogue epi(a);
   const bool applyEpi = a.bias || a.activation != Activation::None;
   DenseGemmArgs g;
@@ -100,7 +96,7 @@ void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds
         DenseGemmArgs ga = g;
         ga.x = xv.vec();
         const std::size_t r0 = u0 * mr, r1 = std::min(nRows, u1 * mr);
-        gemv(ga, r0, r1);
+        isa.gemv(ga, r0, r1);
         finish(r0, r1, 0, 1);
       },
       [&](std::size_t u0, std::size_t u1, const XView& xv) {
@@ -110,7 +106,7 @@ void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds
         ga.b0 = xv.b0;
         ga.batch = xv.batch;
         const std::size_t r0 = u0 * mr, r1 = std::min(nRows, u1 * mr);
-        tiles(ga, r0, r1);
+        isa.tiles(ga, r0, r1);
         finish(r0, r1, xv.b0, xv.batch);
       });
 }
@@ -120,7 +116,7 @@ void denseRowsIsa(const PackedView& w, std::size_t nRows, const uint32_t* rowIds
 void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
                const MatmulArgs& a, Isa isa) {
   if (isa != Isa::Scalar && nRows > 0 && w.cols > 0) {
-    denseRowsIsa(w, nRows, rowIds, yRows, a, isa == Isa::Avx512);
+    denseRowsIsa(w, nRows, rowIds, yRows, a, isa == Isa::Avx512 ? kDenseAvx512 : kDenseAvx2);
     return;
   }
   withValueType(w, [&](auto val) { denseRowsTyped(val, nRows, w.cols, rowIds, yRows, a); });

@@ -1,5 +1,6 @@
 // GS gather kernel bodies (contracts: gs_isa.h), templates over the ISA's vector helpers VT
-// (simd_vt_avx512.h / simd_vt_avx2.h), instantiated by spmm_gs_avx512.cc and spmm_gs_avx2.cc only.
+// (simd_vt_avx512.h / simd_vt_avx2.h); spmm_gs_avx512.cc and spmm_gs_avx2.cc define their table
+// from gsIsa<VT>().
 //
 // Batch 1: per pack, W lanes at a time load values and column indices, gather x[col] (bank-conflict
 // free by the GS construction; padding lanes, value 0, are masked off and never read x) and FMA into
@@ -11,6 +12,7 @@
 
 #include "../packed_view.h"
 #include "../stream_prefetch.h"
+#include "gs_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -84,6 +86,23 @@ void gsGatherBatchT(const PackedView& a, const Val* val, const Idx* idx, const f
       for (std::size_t b = 0; b < bn; ++b) sumRowLanes(lanes + b * 64, E, R, rowSums + (b0 + b) * plane + (g - g0) * R);
     }
   }
+}
+
+// The GsIsa entries: the dtype x index-width switch, then the bodies above.
+template <class VT>
+void gsGather(const PackedView& w, const float* x, std::size_t g0, std::size_t g1, float* rowSums) {
+  withTypes<kWidths24>(w, [&](auto val, auto idx) { gsGatherT<VT>(w, val, idx, x, g0, g1, rowSums); });
+}
+
+template <class VT>
+void gsGatherBatch(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
+                   std::size_t g1, float* rowSums) {
+  withTypes<kWidths24>(w, [&](auto val, auto idx) { gsGatherBatchT<VT>(w, val, idx, x, xStride, nb, g0, g1, rowSums); });
+}
+
+template <class VT>
+constexpr GsIsa gsIsa() {
+  return {gsGather<VT>, gsGatherBatch<VT>};
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
-// Interface of the ISA-specific GS gather kernels (spmm_gs_avx2.cc, spmm_gs_avx512.cc).
-// Deliberately free of std containers and inline library code: those files are compiled with
-// -mavx2/-mavx512*, and an inline function emitted there could be the copy the linker keeps for
-// the generic code, which would then fault on CPUs without the ISA.
+// The GS family's ISA kernels: the table GsIsa that gs/spmm_gs_avx2.cc and _avx512.cc define (bodies
+// in gs_gather_simd.h). Plain declarations only (see kernel_table.h on the ISA tables).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -21,17 +19,12 @@ using GsGatherFn = void (*)(const PackedView& w, const float* x, std::size_t g0,
 using GsGatherBatchFn = void (*)(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb,
                                  std::size_t g0, std::size_t g1, float* rowSums);
 
-// Requires banks % 8 == 0 and indexWidth 2 or 4.
-void gsGatherBatchAvx2(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
-                       std::size_t g1, float* rowSums);
-// Requires banks % 16 == 0 and indexWidth 2 or 4.
-void gsGatherBatchAvx512(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
-                         std::size_t g1, float* rowSums);
-
-// Requires banks % 8 == 0 and indexWidth 2 or 4.
-void gsGatherAvx2(const PackedView& w, const float* x, std::size_t g0, std::size_t g1, float* rowSums);
-// Requires banks % 16 == 0 and indexWidth 2 or 4.
-void gsGatherAvx512(const PackedView& w, const float* x, std::size_t g0, std::size_t g1, float* rowSums);
+// One ISA's GS kernels. Both require banks % W == 0 (W = 16 AVX-512, 8 AVX2) and indexWidth 2 or 4.
+struct GsIsa {
+  GsGatherFn gather;            // batch 1
+  GsGatherBatchFn gatherBatch;  // batch 2..crossover
+};
+extern const GsIsa kGsAvx2, kGsAvx512;
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -2,17 +2,16 @@
 // lane accumulates x[col] * value on its own (the SIMD-gather shape of docs/gs.md), and the E
 // lanes of a row are reduced once per group. Batch > 1: each lane does an axpy over the batch tile
 // into its row's accumulator, row by row. Outputs go to row g*R + r, or rowIds[g*R + r] with permute.
-// With AVX-512 / AVX2 (spmm_gs_avx512.cc / _avx2.cc, interface gs_isa.h): batch 1 = vpgatherdps
+// With AVX-512 / AVX2 (the GsIsa tables of gs_isa.h): batch 1 = vpgatherdps
 // per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
 // row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
 // The rows of the kernel table (kernel_table.h) are at the end.
-#include <functional>
 #include <iterator>
 
-#include "gs_isa.h"
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
+#include "gs_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -53,14 +52,10 @@ void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t
   }
 }
 
-// The ISA kernels a row runs (null members: the portable loops).
-struct GsIsaKernels {
-  GsGatherFn gather = nullptr;            // batch 1
-  GsGatherBatchFn gatherBatch = nullptr;  // batch > 1 (the table's rows stop at kGatherMaxBatch)
-};
-
+// isa: the ISA kernels a row runs (null members: the portable loops; gatherBatch runs batch > 1, and
+// the table's rows stop at kGatherMaxBatch).
 template <class V, class I>
-void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsaKernels& isa) {
+void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a, const GsIsa& isa) {
   const GsGatherFn gather = isa.gather;
   const Epilogue epi(a);
   const std::size_t B = w.banks, E = w.perRow, R = B / E;
@@ -126,12 +121,12 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
       });
 }
 
-void gsWithGather(const PackedView& w, const MatmulArgs& a, const GsIsaKernels& isa) {
+void gsWithGather(const PackedView& w, const MatmulArgs& a, const GsIsa& isa) {
   withTypes(w, [&](auto val, auto idx) { gsTyped(w, val, idx, a, isa); });
 }
 
 // Every stored GS lane as (output row, column, value) for the row-blocked copy.
-void gsForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+void gsForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes(w, [&](auto val, auto idx) {
     const std::size_t B = w.banks, E = w.perRow, R = B / E;
     for (std::size_t g = 0; g < w.groups; ++g)
@@ -146,24 +141,14 @@ void gsForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t,
   });
 }
 
-void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w), a, GsIsaKernels{}); }
-void gsGatherAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, {gsGatherAvx2, nullptr});
+void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w), a, GsIsa{nullptr, nullptr}); }
+template <const GsIsa& K>
+void gsGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, GsIsa{K.gather, nullptr});
 }
-void gsGatherAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, {gsGatherAvx512, nullptr});
-}
-void gsGatherBatchAvx2Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx2});
-}
-void gsGatherBatchAvx512Row(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, {nullptr, gsGatherBatchAvx512});
-}
-void gsRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
-}
-void gsRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { gsForEach(v, emit); });
+template <const GsIsa& K>
+void gsGatherBatchRun(const PackedMatrix& w, const MatmulArgs& a) {
+  gsWithGather(packedView(w), a, GsIsa{nullptr, K.gatherBatch});
 }
 
 // The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks
@@ -177,17 +162,17 @@ bool gsGatherFits(const PackedMatrix& w) {
 // ones where they do not fit) the row-blocked copy; the rest the portable loops.
 #define GS_ROWS(DT, dt)                                                                                          \
   {"gs_" dt "_gather16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false,                 \
-   gsGatherFits<16>, gsGatherAvx512Row},                                                                         \
+   gsGatherFits<16>, gsGatherRun<kGsAvx512>},                                                                         \
       {"gs_" dt "_gatherb16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kGatherMaxBatch,     \
-       false, gsGatherFits<16>, gsGatherBatchAvx512Row},                                                         \
+       false, gsGatherFits<16>, gsGatherBatchRun<kGsAvx512>},                                                         \
       {"gs_" dt "_rb4x64__avx512", Kind::GS, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits, \
-       gsRowBlockedAvx512},                                                                                      \
+       rowBlockedRun<kRowBlockedAvx512, gsForEach>},                                                                                      \
       {"gs_" dt "_gather8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, gsGatherFits<8>,  \
-       gsGatherAvx2Row},                                                                                         \
+       gsGatherRun<kGsAvx2>},                                                                                         \
       {"gs_" dt "_gatherb8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kGatherMaxBatch, false,    \
-       gsGatherFits<8>, gsGatherBatchAvx2Row},                                                                   \
+       gsGatherFits<8>, gsGatherBatchRun<kGsAvx2>},                                                                   \
       {"gs_" dt "_rb4x16__avx2", Kind::GS, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
-       gsRowBlockedAvx2},                                                                                        \
+       rowBlockedRun<kRowBlockedAvx2, gsForEach>},                                                                                        \
       {"gs_" dt "_dot__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, gsPortable},     \
       {"gs_" dt "_tiles1x16__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,    \
        gsPortable}

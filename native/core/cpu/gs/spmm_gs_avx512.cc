@@ -1,25 +1,11 @@
-// GS gather kernels with AVX-512, 16 lanes at a time: vpgatherdps from x (bodies in
-// gs_gather_simd.h, vectors from simd_vt_avx512.h). Only intrinsics and plain code here (see
-// gs_isa.h for why).
-#include <immintrin.h>
-
-#include "gs_isa.h"
+// GS gather kernels with AVX-512, 16 lanes at a time: vpgatherdps from x (bodies in gs_gather_simd.h).
 #include "../simd_vt_avx512.h"
 #include "gs_gather_simd.h"
 
 namespace gsparse {
 namespace cpu {
 
-void gsGatherAvx512(const PackedView& w, const float* x, std::size_t g0, std::size_t g1, float* rowSums) {
-  withTypes<kWidths24>(w, [&](auto val, auto idx) { gsGatherT<VT>(w, val, idx, x, g0, g1, rowSums); });
-}
-
-void gsGatherBatchAvx512(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
-                         std::size_t g1, float* rowSums) {
-  withTypes<kWidths24>(w, [&](auto val, auto idx) {
-    gsGatherBatchT<VT>(w, val, idx, x, xStride, nb, g0, g1, rowSums);
-  });
-}
+constexpr GsIsa kGsAvx512 = gsIsa<VT>();
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -1,12 +1,11 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
-#include <functional>
 #include <iterator>
 
 #include "../kernel_table.h"
-#include "nm_isa.h"
 #include "../row_blocked/row_blocked.h"
 #include "../spmm_common.h"
+#include "nm_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -68,11 +67,9 @@ void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
   withTypes<kIndex1>(v, [&](auto val, auto idx) { nmTyped(v, val, idx, a); });
 }
 
-using NmVecFn = void (*)(const PackedView&, const float*, std::size_t, std::size_t, float*);
-
 // Every kept weight as (row, column, value) for the row-blocked copy; a partial last group's padding
 // (columns past the end) is skipped.
-void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t, float)>& emit) {
+void nmForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes<kIndex1>(w, [&](auto val, auto idx) {
     const std::size_t n = w.n, m = w.m;
     std::size_t k = 0;
@@ -85,25 +82,17 @@ void nmForEach(const PackedView& w, const std::function<void(uint32_t, uint32_t,
   });
 }
 
-// Batch-1 SIMD N:M (nm_isa.h): X zero-padded to whole groups, threads split the rows; each chunk's
-// raw sums then go through the ISA's vector epilogue while still in cache.
-void nmVecSimd(const PackedMatrix& w, const MatmulArgs& a, NmVecFn vec, EpilogueSpanFn epilogue) {
+// Batch-1 SIMD N:M with ISA kernels K (nm_isa.h): X zero-padded to whole groups, threads split the
+// rows; each chunk's raw sums then go through the ISA's vector epilogue while still in cache.
+template <const RowDotsIsa& K>
+void nmGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
   const PackedView v = packedView(w);
   const std::size_t groups = v.groups;
   runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
             [&](std::size_t r0, std::size_t r1, const XView& xv) {
-              vec(v, xv.vec(), r0, r1, a.y);
-              epilogueRowsInPlace(epilogue, a, r0, r1);
+              K.dots(v, xv.vec(), r0, r1, a.y + r0);
+              epilogueRowsInPlace(K.epilogue, a, r0, r1);
             });
-}
-
-void nmGatherAvx2(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx2, epilogueSpanAvx2); }
-void nmGatherAvx512(const PackedMatrix& w, const MatmulArgs& a) { nmVecSimd(w, a, nmVecAvx512, epilogueSpanAvx512); }
-void nmRowBlockedAvx2(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx2, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
-}
-void nmRowBlockedAvx512(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, kRowBlockedAvx512, [v = packedView(w)](const auto& emit) { nmForEach(v, emit); });
 }
 
 // The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).
@@ -116,12 +105,12 @@ bool nmVecFits(const PackedMatrix& w) {
 // 4096x4096 2:4); the portable tiles remain for matrices too large for it.
 #define NM_ROWS(DT, dt)                                                                                            \
   {"nm_" dt "_rb4x64__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,        \
-   nmRowBlockedAvx512},                                                                                            \
+   rowBlockedRun<kRowBlockedAvx512, nmForEach>},                                                                                            \
       {"nm_" dt "_gather2x16__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 1, 1, false, nmVecFits<16>,        \
-       nmGatherAvx512},                                                                                               \
+       nmGatherRun<kNmAvx512>},                                                                                               \
       {"nm_" dt "_rb4x16__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,          \
-       nmRowBlockedAvx2},                                                                                          \
-      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>, nmGatherAvx2},   \
+       rowBlockedRun<kRowBlockedAvx2, nmForEach>},                                                                                          \
+      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>, nmGatherRun<kNmAvx2>},   \
       {"nm_" dt "_dot2__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, nmPortable},       \
       {"nm_" dt "_tiles4x16__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,       \
        nmPortable}

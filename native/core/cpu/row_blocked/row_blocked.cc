@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 
-#include "gsparse/thread_pool.h"
 #include "../spmm_common.h"
+#include "gsparse/thread_pool.h"
 
 namespace gsparse {
 namespace cpu {

@@ -11,10 +11,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "../spmm_common.h"
 #include "gsparse/errors.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
@@ -113,6 +115,16 @@ void runRowBlocked(const PackedMatrix& w, const MatmulArgs& a, const RowBlockedI
   const std::shared_ptr<const RowBlocked> rb = cachedRowBlocked(w, forEach);
   if (!rb) fail(ErrorCode::Internal, "runRowBlocked: matrix too large for the row-blocked copy");
   spmmRowBlocked(*rb, a, isa);
+}
+
+// emit(row, col, value): one stored entry of a format, for the copy.
+using RowBlockedEmit = std::function<void(uint32_t, uint32_t, float)>;
+
+// The kernel-table row of a format's row-blocked kernel with ISA tables K: runRowBlocked, the copy
+// built from ForEach(view of w, emit), which emits every stored entry.
+template <const RowBlockedIsa& K, void (*ForEach)(const PackedView&, const RowBlockedEmit&)>
+void rowBlockedRun(const PackedMatrix& w, const MatmulArgs& a) {
+  runRowBlocked(w, a, K, [v = packedView(w)](const auto& emit) { ForEach(v, emit); });
 }
 
 }  // namespace cpu

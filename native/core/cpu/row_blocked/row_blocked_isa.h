@@ -1,5 +1,6 @@
-// Interface of the row-blocked kernels (row_blocked_avx512.cc, row_blocked_avx2.cc). Free of std containers and
-// inline library code for the reason given in gs_isa.h.
+// The row-blocked copy's layout and its ISA kernels: the table RowBlockedIsa that
+// row_blocked/row_blocked_avx2.cc and _avx512.cc define (bodies in row_blocked_simd.h). Plain
+// declarations only (see kernel_table.h on the ISA tables).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -48,17 +49,11 @@ struct RowBlockedArgs {
 // acc: kRbChunkRows * 64 floats, xg: 64-byte aligned.
 using RowBlockedChunkFn = void (*)(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg,
                                    float* acc);
-void rowBlockedChunkAvx512(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
-void rowBlockedChunkAvx2(const RowBlockedArgs& args, std::size_t chunk, std::size_t nt, const float* xg, float* acc);
 
 // Stages one batch tile's slice of X^T: dst[c * stride + j] = x[j * cols + c] for j < width (<= 16 batch
 // rows), c < nc (block columns); dst slots past width / nc are left as they are.
 using RowBlockedStageFn = void (*)(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
                                    std::size_t stride);
-void rowBlockedStageAvx512(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
-                           std::size_t stride);
-void rowBlockedStageAvx2(const float* x, std::size_t cols, std::size_t width, std::size_t nc, float* dst,
-                         std::size_t stride);
 
 // One ISA's pieces of the row-blocked path: X^T staging, the chunk kernel, and the epilogue that stores a
 // chunk's accumulators (a strided span per batch column) into Y.
@@ -67,8 +62,7 @@ struct RowBlockedIsa {
   RowBlockedChunkFn chunk;
   EpilogueSpanFn store;
 };
-constexpr RowBlockedIsa kRowBlockedAvx512{rowBlockedStageAvx512, rowBlockedChunkAvx512, epilogueSpanAvx512};
-constexpr RowBlockedIsa kRowBlockedAvx2{rowBlockedStageAvx2, rowBlockedChunkAvx2, epilogueSpanAvx2};
+extern const RowBlockedIsa kRowBlockedAvx2, kRowBlockedAvx512;
 
 }  // namespace cpu
 }  // namespace gsparse

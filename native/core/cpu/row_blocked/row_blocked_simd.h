@@ -1,6 +1,6 @@
 // Row-blocked kernel bodies, templates over the ISA's vector helpers VT (simd_vt_avx512.h /
-// simd_vt_avx2.h), instantiated by row_blocked_avx512.cc and row_blocked_avx2.cc only (layout and
-// contract: row_blocked_isa.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
+// simd_vt_avx2.h); row_blocked_avx512.cc and row_blocked_avx2.cc define their table from
+// rowBlockedIsa<VT, TilesPerPass>() (layout and contract: row_blocked_isa.h). Per slot, 4 rows x NV vectors of accumulators live in registers while the slot's
 // entries stream by: each entry is one broadcast weight and NV FMAs against its column's X^T values,
 // which the block keeps in L1. The loop is load-port bound, so a step loads the 4 weights
 // at once (lane broadcasts use the shuffle port) and the FMAs' X operands are base + displacement:
@@ -11,8 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "row_blocked_isa.h"
+#include "../epilogue_simd.h"
 #include "../stream_prefetch.h"
+#include "row_blocked_isa.h"
 
 namespace gsparse {
 namespace cpu {
@@ -78,6 +79,27 @@ inline void stageT(const float* x, std::size_t cols, std::size_t width, std::siz
       const std::size_t n = width - j < W ? width - j : W;
       VT::storeN(dst + c * stride + j, VT::loadStrided(x + j * cols + c, cols, n), n);
     }
+}
+
+// A group of S interleaved tiles, TilesPerPass of them per chunkT pass (as many accumulators as the
+// registers hold: 4 rows x TilesPerPass * 16 / W vectors).
+template <class VT, int TilesPerPass, int S>
+void chunkTiles(const RowBlockedArgs& a, std::size_t c, const float* xg, float* acc) {
+  constexpr int T = TilesPerPass < S ? TilesPerPass : S;
+  for (int h = 0; h < S; h += T) chunkT<VT, T * 16 / VT::W, S>(a, c, xg + h * 16, acc + h * 16);
+}
+
+// The RowBlockedIsa entries.
+template <class VT, int TilesPerPass>
+void rowBlockedChunk(const RowBlockedArgs& a, std::size_t c, std::size_t nt, const float* xg, float* acc) {
+  if (nt == 4) chunkTiles<VT, TilesPerPass, 4>(a, c, xg, acc);
+  else if (nt == 2) chunkTiles<VT, TilesPerPass, 2>(a, c, xg, acc);
+  else chunkTiles<VT, TilesPerPass, 1>(a, c, xg, acc);
+}
+
+template <class VT, int TilesPerPass>
+constexpr RowBlockedIsa rowBlockedIsa() {
+  return {stageT<VT>, rowBlockedChunk<VT, TilesPerPass>, epilogueSpanT<VT>};
 }
 
 }  // namespace

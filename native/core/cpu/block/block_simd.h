@@ -1,10 +1,14 @@
-// Batched 4 x 1 block kernel body (contract: block_isa.h, blockTiles*), a template over the ISA's
-// vector helpers VT (simd_vt_avx512.h / simd_vt_avx2.h) and TilesPerGroup (X^T tiles per register
-// block), instantiated by spmm_block_avx512.cc and spmm_block_avx2.cc only.
+// 4 x 1 block kernel bodies (contract: block_isa.h), templates over the ISA's vector helpers VT
+// (simd_vt_avx512.h / simd_vt_avx2.h) and TilesPerGroup (X^T tiles per register block of the batched
+// kernel); spmm_block_avx512.cc and spmm_block_avx2.cc define their table from
+// blockIsa<VT, TilesPerGroup>().
 //
-// Per block row, one column index per block: the block's X vectors (NV = the group's tiles x 16 / W)
-// are loaded once and FMA'd into the 4 rows' accumulators (4 x NV vectors, plus NV for X, in
-// registers); the sums then go through bias and the vector epilogue (epilogue_simd.h) into y.
+// Batch 1 (bandwidth-bound: values streamed once): per block row, W / 4 blocks per vector, each
+// block's x[col] repeated over its 4 rows (VT::repeat4), two vectors per step; then the row's last
+// blocks one by one. Batched: per block row, one column index per block: the block's X vectors (NV =
+// the group's tiles x 16 / W) are loaded once and FMA'd into the 4 rows' accumulators (4 x NV vectors,
+// plus NV for X, in registers); the sums then go through bias and the vector epilogue
+// (epilogue_simd.h) into y.
 #pragma once
 #include <immintrin.h>
 
@@ -12,11 +16,39 @@
 #include <cstdint>
 
 #include "../epilogue_simd.h"
+#include "../simd_typed.h"
+#include "../stream_prefetch.h"
 #include "block_isa.h"
 
 namespace gsparse {
 namespace cpu {
 namespace {
+
+// Block rows [br0, br1) at batch 1: y[br * 4 + i] = raw dot(row br * 4 + i, x) for the rows inside the
+// matrix.
+template <class VT, class T, class I>
+void blockVecT(const BlockSimdArgs& a, const T* val, const I* idx, const float* x, std::size_t br0, std::size_t br1) {
+  constexpr std::size_t B = VT::W / 4;  // blocks per vector
+  for (std::size_t br = br0; br < br1; ++br) {
+    const std::size_t k0 = a.w.ptr[br], k1 = a.w.ptr[br + 1];
+    typename VT::V acc0 = VT::zero(), acc1 = VT::zero();
+    std::size_t k = k0;
+    for (; k + 2 * B <= k1; k += 2 * B) {
+      for (std::size_t j = 0; j < 8 * B; j += 16) prefetchAhead(val + k * 4 + j);  // a line of fp32 values per 16
+      prefetchAhead(idx + k);
+      acc0 = VT::fma(VT::loadValues(val + k * 4), VT::repeat4(x, idx + k), acc0);
+      acc1 = VT::fma(VT::loadValues(val + k * 4 + VT::W), VT::repeat4(x, idx + k + B), acc1);
+    }
+    alignas(16) float s[4];
+    VT::sumQuads(VT::add(acc0, acc1), s);
+    for (; k < k1; ++k) {
+      const float xv = x[idx[k]];
+      for (int i = 0; i < 4; ++i) s[i] += weightAt(val + k * 4 + i) * xv;
+    }
+    for (std::size_t i = 0; i < 4; ++i)
+      if (br * 4 + i < a.w.rows) a.y[br * 4 + i] = s[i];
+  }
+}
 
 constexpr std::size_t kCStride = 64;     // floats between two rows of the accumulator panel c
 constexpr std::size_t kHalfChunk = 256;  // fp16 blocks widened at once into the fp32 buffer wbuf
@@ -119,6 +151,26 @@ void blockTilesT(const BlockSimdArgs& a, const I* idx, const float* xt, std::siz
     blockTileGroup<VT, TilesPerGroup, I>(T, a, idx, xt + t0 * tileStride, tileStride, width, b0 + t0 * 16, br0, br1,
                                          c, wbuf);
   }
+}
+
+// The BlockIsa entries: the dtype x index-width switch, then the bodies above.
+template <class VT>
+void blockVec(const BlockSimdArgs& a, const float* x, std::size_t br0, std::size_t br1) {
+  withTypes<kWidths24>(a.w, [&](auto val, auto idx) { blockVecT<VT>(a, val, idx, x, br0, br1); });
+}
+
+template <class VT, std::size_t TilesPerGroup>
+void blockTiles(const BlockSimdArgs& a, const float* xt, std::size_t tileStride, std::size_t tiles, std::size_t batch,
+                std::size_t b0, std::size_t br0, std::size_t br1) {
+  // fp16 weights are widened inside (per chunk of blocks): one instance per index type.
+  withTypes<kWidths24>(a.w, [&](auto, auto idx) {
+    blockTilesT<VT, TilesPerGroup>(a, idx, xt, tileStride, tiles, batch, b0, br0, br1);
+  });
+}
+
+template <class VT, std::size_t TilesPerGroup>
+constexpr BlockIsa blockIsa() {
+  return {blockVec<VT>, blockTiles<VT, TilesPerGroup>, epilogueSpanT<VT>};
 }
 
 }  // namespace
