@@ -1,10 +1,11 @@
 // The epilogue of every CPU kernel, y = act(acc + bias[row]): the scalar Epilogue, applied to each
 // output as a kernel stores it, and the vector epilogue (EpilogueSpanFn: the ISA kernel tables'
-// `epilogue` / `store`, body in epilogue_simd.h) over a span of outputs. GELU is the exact erf form, 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's
-// default GELU and ONNX Gelu compute), not the tanh approximation.
+// `epilogue` / `store`, body in epilogue_simd.h) over a span of outputs. GELU is the exact erf form,
+// 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's default GELU and ONNX Gelu compute), not the tanh
+// approximation.
 // Generic and ISA files both include it (the ISA kernel tables carry their vector epilogue), so it
 // holds only plain declarations, and its inline code sits in an anonymous namespace: every file has
-// its own copy, so none compiled with ISA flags can stand in for generic code (see gs/gs_isa.h).
+// its own copy, so none compiled with ISA flags can stand in for generic code (see kernel_table.h).
 #pragma once
 #include <math.h>  // erff: a plain library call (std::erf's float overload is an inline wrapper)
 

@@ -19,6 +19,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "gsparse/hardware.h"
@@ -54,6 +55,21 @@ struct KernelList {
   const KernelRow* begin() const { return rows; }
   const KernelRow* end() const { return rows + size; }
 };
+
+// Defines `KernelList name()`, a family's list: ROWS(DT, dt) lists its rows for one dtype (DType::DT,
+// name part dt); the fp32 rows come first, then the fp16 ones.
+#define GSPARSE_KERNEL_LIST(name, ROWS)                                        \
+  KernelList name() {                                                          \
+    static constexpr KernelRow rows[] = {ROWS(F32, "f32"), ROWS(F16, "f16")}; \
+    return {rows, std::size(rows)};                                            \
+  }
+
+// The two portable rows every format's list ends with: run's loops on any CPU (Isa::Scalar) for every
+// index width, batch 1 (name op1) and batched (opN).
+#define GSPARSE_PORTABLE_ROWS(format, KIND, DT, dt, op1, opN, run)                                                     \
+  {format "_" dt "_" op1 "__scalar", Kind::KIND, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, run},        \
+      {format "_" dt "_" opN "__scalar", Kind::KIND, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,  \
+       run}
 
 KernelList kernelsDense();
 KernelList kernelsChannel();

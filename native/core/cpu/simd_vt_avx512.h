@@ -1,7 +1,7 @@
 // The AVX-512 vector helpers (struct VT) that the kernel templates shared by both ISAs
 // (row_blocked_simd.h, gs_gather_simd.h, ...) are written against; simd_vt_avx2.h is the AVX2 twin with
 // the same names. Include only from files compiled with AVX-512 flags: the anonymous namespace gives
-// each such file its own copy, so nothing AVX-512 leaks into generic code (see gs_isa.h). The
+// each such file its own copy, so nothing AVX-512 leaks into generic code (see kernel_table.h). The
 // zero-masked intrinsic forms avoid GCC 12's false -W(maybe-)uninitialized on the unmasked ones (same
 // instructions).
 #pragma once
@@ -132,8 +132,8 @@ struct VT {
   // x[idx[b]] in lanes 4b .. 4b + 3 for b < W / 4: each 4 x 1 block's x value for its 4 rows.
   template <class I>
   static V repeat4(const float* x, const I* idx) {
-    const VI c = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<int>(idx[3]), static_cast<int>(idx[2]),
-                                  static_cast<int>(idx[1]), static_cast<int>(idx[0]));
+    const VI c = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<int>(idx[3]),
+                                  static_cast<int>(idx[2]), static_cast<int>(idx[1]), static_cast<int>(idx[0]));
     return gather(x, _mm512_permutexvar_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), c));
   }
   // s[i] = the sum of lanes i, 4 + i, ... of v for i < 4.

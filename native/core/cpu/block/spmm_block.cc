@@ -1,6 +1,5 @@
 // Block (BSR) Y = X W^T with R x C blocks, values row-major inside a block. X is zero-padded to
 // whole block columns (edge blocks hold zeros past the matrix); rows past the matrix are not stored.
-#include <iterator>
 
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
@@ -109,30 +108,20 @@ bool is4x1(const PackedMatrix& w) { return w.pattern.blockRows == 4 && w.pattern
 
 // 4 x 1 blocks take their own kernels at every batch; batched calls of other shapes the row-blocked
 // copy; the rest the portable loops.
-#define BLOCK_ROWS(DT, dt)                                                                                          \
-  {"block_" dt "_gather4x1__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, is4x1,      \
-   block4x1Run<kBlockAvx512>},                                                                                                 \
-      {"block_" dt "_tiles4x64__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kAnyBatch, false, \
-       is4x1, block4x1Run<kBlockAvx512>},                                                                                      \
-      {"block_" dt "_rb4x64__avx512", Kind::Block, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true,            \
-       rowBlockedFits, rowBlockedRun<kRowBlockedAvx512, blockForEach>},                                                                      \
-      {"block_" dt "_gather4x1__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, is4x1,      \
-       block4x1Run<kBlockAvx2>},                                                                                               \
-      {"block_" dt "_tiles4x16__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kAnyBatch, false,     \
-       is4x1, block4x1Run<kBlockAvx2>},                                                                                        \
-      {"block_" dt "_rb4x16__avx2", Kind::Block, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits, \
-       rowBlockedRun<kRowBlockedAvx2, blockForEach>},                                                                                        \
-      {"block_" dt "_dot__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,             \
-       blockPortable},                                                                                              \
-      {"block_" dt "_tiles1x16__scalar", Kind::Block, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr, \
-       blockPortable}
-
-constexpr KernelRow kBlockRows[] = {BLOCK_ROWS(F32, "f32"), BLOCK_ROWS(F16, "f16")};
-#undef BLOCK_ROWS
+#define BLOCK_ROWS(DT, dt)                                                                                             \
+  {"block_" dt "_gather4x1__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, is4x1,       \
+   block4x1Run<kBlockAvx512>},                                                                                         \
+      {"block_" dt "_tiles4x64__avx512", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kAnyBatch, false,  \
+       is4x1, block4x1Run<kBlockAvx512>},                                                                              \
+      {"block_" dt "_gather4x1__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, is4x1,       \
+       block4x1Run<kBlockAvx2>},                                                                                       \
+      {"block_" dt "_tiles4x16__avx2", Kind::Block, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kAnyBatch, false,      \
+       is4x1, block4x1Run<kBlockAvx2>},                                                                                \
+      GSPARSE_SPARSE_ROWS("block", Block, DT, dt, kAnyIndex, blockForEach, "dot", "tiles1x16", blockPortable)
 
 }  // namespace
 
-KernelList kernelsBlock() { return {kBlockRows, std::size(kBlockRows)}; }
+GSPARSE_KERNEL_LIST(kernelsBlock, BLOCK_ROWS)
 
 }  // namespace cpu
 }  // namespace gsparse

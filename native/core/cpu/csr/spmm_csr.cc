@@ -3,7 +3,6 @@
 // With AVX-512 / AVX2: batch 1 = vpgatherdps 16 (8) nonzeros at a time with one horizontal sum per
 // row (the tables of csr_isa.h); batch > 1 = the row-blocked copy shared with N:M and GS
 // (row_blocked.h); the portable loops remain for the scalar ISA and matrices too large for the copy.
-#include <iterator>
 
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
@@ -80,25 +79,16 @@ void csrGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
 
 // Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the
 // row-blocked copy, else (too large for it, or GSPARSE_ROW_BLOCKED_MIN_BATCH) the portable tiles.
-#define CSR_ROWS(DT, dt)                                                                                         \
-  {"csr_" dt "_rb4x64__avx512", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,   \
-   rowBlockedRun<kRowBlockedAvx512, csrForEach>},                                                                                         \
-      {"csr_" dt "_gather2x16__avx512", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, nullptr, \
-       csrGatherRun<kCsrAvx512>},                                                                                         \
-      {"csr_" dt "_rb4x16__avx2", Kind::Csr, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
-       rowBlockedRun<kRowBlockedAvx2, csrForEach>},                                                                                       \
-      {"csr_" dt "_gather2x8__avx2", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, nullptr,       \
-       csrGatherRun<kCsrAvx2>},                                                                                           \
-      {"csr_" dt "_dot4__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, csrPortable},   \
-      {"csr_" dt "_tiles16x16__scalar", Kind::Csr, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,   \
-       csrPortable}
-
-constexpr KernelRow kCsrRows[] = {CSR_ROWS(F32, "f32"), CSR_ROWS(F16, "f16")};
-#undef CSR_ROWS
+#define CSR_ROWS(DT, dt)                                                                                               \
+  {"csr_" dt "_gather2x16__avx512", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, nullptr,        \
+   csrGatherRun<kCsrAvx512>},                                                                                          \
+      {"csr_" dt "_gather2x8__avx2", Kind::Csr, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, nullptr,         \
+       csrGatherRun<kCsrAvx2>},                                                                                        \
+      GSPARSE_SPARSE_ROWS("csr", Csr, DT, dt, kAnyIndex, csrForEach, "dot4", "tiles16x16", csrPortable)
 
 }  // namespace
 
-KernelList kernelsCsr() { return {kCsrRows, std::size(kCsrRows)}; }
+GSPARSE_KERNEL_LIST(kernelsCsr, CSR_ROWS)
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -2,7 +2,6 @@
 // AVX-512 / AVX2 machines run the packed, register-blocked kernels of spmm_dense_avx*.cc (threads
 // split W's rows; X^T tiles, the epilogue and the row mapping are prepared and applied here); the
 // blocked loops below are the portable fallback.
-#include <iterator>
 
 #include "../kernel_table.h"
 #include "../spmm_common.h"
@@ -129,28 +128,10 @@ void denseRun(const PackedMatrix& w, const MatmulArgs& a) {
   denseRows(packedView(w), w.rows, nullptr, w.rows, a, I);
 }
 
-// The packed micro-kernels (rows x batch columns per register block: 12 x 16 AVX-512, 6 x 16 AVX2),
-// else the portable loops (4 rows x 16).
-#define DENSE_ROWS(DT, dt)                                                                                    \
-  {"dense_" dt "_gemv12__avx512", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx512, 1, 1, false, nullptr,          \
-   denseRun<Isa::Avx512>},                                                                                    \
-      {"dense_" dt "_gemm12x16__avx512", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, false,    \
-       nullptr, denseRun<Isa::Avx512>},                                                                       \
-      {"dense_" dt "_gemv6__avx2", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx2, 1, 1, false, nullptr,           \
-       denseRun<Isa::Avx2>},                                                                                  \
-      {"dense_" dt "_gemm6x16__avx2", Kind::Dense, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, false, nullptr, \
-       denseRun<Isa::Avx2>},                                                                                  \
-      {"dense_" dt "_dot16__scalar", Kind::Dense, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr,       \
-       denseRun<Isa::Scalar>},                                                                                \
-      {"dense_" dt "_tiles4x16__scalar", Kind::Dense, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false,    \
-       nullptr, denseRun<Isa::Scalar>}
-
-constexpr KernelRow kDenseRows[] = {DENSE_ROWS(F32, "f32"), DENSE_ROWS(F16, "f16")};
-#undef DENSE_ROWS
-
 }  // namespace
 
-KernelList kernelsDense() { return {kDenseRows, std::size(kDenseRows)}; }
+#define DENSE_ROWS(DT, dt) GSPARSE_DENSE_KERNEL_ROWS("dense", Dense, denseRun, DT, dt)
+GSPARSE_KERNEL_LIST(kernelsDense, DENSE_ROWS)
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -97,7 +97,9 @@ void gsGather(const PackedView& w, const float* x, std::size_t g0, std::size_t g
 template <class VT>
 void gsGatherBatch(const PackedView& w, const float* x, std::size_t xStride, std::size_t nb, std::size_t g0,
                    std::size_t g1, float* rowSums) {
-  withTypes<kWidths24>(w, [&](auto val, auto idx) { gsGatherBatchT<VT>(w, val, idx, x, xStride, nb, g0, g1, rowSums); });
+  withTypes<kWidths24>(w, [&](auto val, auto idx) {
+    gsGatherBatchT<VT>(w, val, idx, x, xStride, nb, g0, g1, rowSums);
+  });
 }
 
 template <class VT>

@@ -6,7 +6,6 @@
 // per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
 // row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
 // The rows of the kernel table (kernel_table.h) are at the end.
-#include <iterator>
 
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
@@ -160,29 +159,20 @@ bool gsGatherFits(const PackedMatrix& w) {
 
 // Batch 1 and up to kGatherMaxBatch: the gather kernels where they fit; larger batches (and smaller
 // ones where they do not fit) the row-blocked copy; the rest the portable loops.
-#define GS_ROWS(DT, dt)                                                                                          \
-  {"gs_" dt "_gather16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false,                 \
-   gsGatherFits<16>, gsGatherRun<kGsAvx512>},                                                                         \
-      {"gs_" dt "_gatherb16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kGatherMaxBatch,     \
-       false, gsGatherFits<16>, gsGatherBatchRun<kGsAvx512>},                                                         \
-      {"gs_" dt "_rb4x64__avx512", Kind::GS, DType::DT, kAnyIndex, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits, \
-       rowBlockedRun<kRowBlockedAvx512, gsForEach>},                                                                                      \
-      {"gs_" dt "_gather8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, gsGatherFits<8>,  \
-       gsGatherRun<kGsAvx2>},                                                                                         \
-      {"gs_" dt "_gatherb8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kGatherMaxBatch, false,    \
-       gsGatherFits<8>, gsGatherBatchRun<kGsAvx2>},                                                                   \
-      {"gs_" dt "_rb4x16__avx2", Kind::GS, DType::DT, kAnyIndex, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,     \
-       rowBlockedRun<kRowBlockedAvx2, gsForEach>},                                                                                        \
-      {"gs_" dt "_dot__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, gsPortable},     \
-      {"gs_" dt "_tiles1x16__scalar", Kind::GS, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,    \
-       gsPortable}
-
-constexpr KernelRow kGsRows[] = {GS_ROWS(F32, "f32"), GS_ROWS(F16, "f16")};
-#undef GS_ROWS
+#define GS_ROWS(DT, dt)                                                                                                \
+  {"gs_" dt "_gather16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 1, 1, false, gsGatherFits<16>,   \
+   gsGatherRun<kGsAvx512>},                                                                                            \
+      {"gs_" dt "_gatherb16__avx512", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx512, 2, kGatherMaxBatch, false,  \
+       gsGatherFits<16>, gsGatherBatchRun<kGsAvx512>},                                                                 \
+      {"gs_" dt "_gather8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 1, 1, false, gsGatherFits<8>,     \
+       gsGatherRun<kGsAvx2>},                                                                                          \
+      {"gs_" dt "_gatherb8__avx2", Kind::GS, DType::DT, kIndex2 | kIndex4, Isa::Avx2, 2, kGatherMaxBatch, false,       \
+       gsGatherFits<8>, gsGatherBatchRun<kGsAvx2>},                                                                    \
+      GSPARSE_SPARSE_ROWS("gs", GS, DT, dt, kAnyIndex, gsForEach, "dot", "tiles1x16", gsPortable)
 
 }  // namespace
 
-KernelList kernelsGS() { return {kGsRows, std::size(kGsRows)}; }
+GSPARSE_KERNEL_LIST(kernelsGS, GS_ROWS)
 
 }  // namespace cpu
 }  // namespace gsparse

@@ -1,6 +1,5 @@
 // N:M Y = X W^T: each row stores n values per group of m columns, index = offset in the group.
 // X is zero-padded to whole groups, so a partial last group's padding lanes read zeros in range.
-#include <iterator>
 
 #include "../kernel_table.h"
 #include "../row_blocked/row_blocked.h"
@@ -103,24 +102,16 @@ bool nmVecFits(const PackedMatrix& w) {
 
 // Batched calls take the row-blocked copy (measured 2x the old N:M tile kernels from batch 2 on
 // 4096x4096 2:4); the portable tiles remain for matrices too large for it.
-#define NM_ROWS(DT, dt)                                                                                            \
-  {"nm_" dt "_rb4x64__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,        \
-   rowBlockedRun<kRowBlockedAvx512, nmForEach>},                                                                                            \
-      {"nm_" dt "_gather2x16__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 1, 1, false, nmVecFits<16>,        \
-       nmGatherRun<kNmAvx512>},                                                                                               \
-      {"nm_" dt "_rb4x16__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,          \
-       rowBlockedRun<kRowBlockedAvx2, nmForEach>},                                                                                          \
-      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>, nmGatherRun<kNmAvx2>},   \
-      {"nm_" dt "_dot2__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, nmPortable},       \
-      {"nm_" dt "_tiles4x16__scalar", Kind::NM, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,       \
-       nmPortable}
-
-constexpr KernelRow kNmRows[] = {NM_ROWS(F32, "f32"), NM_ROWS(F16, "f16")};
-#undef NM_ROWS
+#define NM_ROWS(DT, dt)                                                                                                \
+  {"nm_" dt "_gather2x16__avx512", Kind::NM, DType::DT, kIndex1, Isa::Avx512, 1, 1, false, nmVecFits<16>,              \
+   nmGatherRun<kNmAvx512>},                                                                                            \
+      {"nm_" dt "_gather2x8__avx2", Kind::NM, DType::DT, kIndex1, Isa::Avx2, 1, 1, false, nmVecFits<8>,                \
+       nmGatherRun<kNmAvx2>},                                                                                          \
+      GSPARSE_SPARSE_ROWS("nm", NM, DT, dt, kIndex1, nmForEach, "dot2", "tiles4x16", nmPortable)
 
 }  // namespace
 
-KernelList kernelsNM() { return {kNmRows, std::size(kNmRows)}; }
+GSPARSE_KERNEL_LIST(kernelsNM, NM_ROWS)
 
 }  // namespace cpu
 }  // namespace gsparse

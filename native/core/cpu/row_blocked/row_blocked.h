@@ -127,5 +127,17 @@ void rowBlockedRun(const PackedMatrix& w, const MatmulArgs& a) {
   runRowBlocked(w, a, K, [v = packedView(w)](const auto& emit) { ForEach(v, emit); });
 }
 
+// The rows (kernel_table.h) a format with a row-blocked copy ends its list with, after its own rows
+// (which take precedence): the row-blocked kernels, AVX-512 (4 rows x 64 batch columns per slot) and
+// AVX2 (4 x 16), from batch 2 (and rowBlockedMinBatch()) where the copy holds w, for the index widths
+// in rbWidths (forEach emits the format's entries); then the portable rows (op1, opN, portable: as
+// GSPARSE_PORTABLE_ROWS).
+#define GSPARSE_SPARSE_ROWS(format, KIND, DT, dt, rbWidths, forEach, op1, opN, portable)                               \
+  {format "_" dt "_rb4x64__avx512", Kind::KIND, DType::DT, rbWidths, Isa::Avx512, 2, kAnyBatch, true, rowBlockedFits,  \
+   rowBlockedRun<kRowBlockedAvx512, forEach>},                                                                         \
+      {format "_" dt "_rb4x16__avx2", Kind::KIND, DType::DT, rbWidths, Isa::Avx2, 2, kAnyBatch, true, rowBlockedFits,  \
+       rowBlockedRun<kRowBlockedAvx2, forEach>},                                                                       \
+      GSPARSE_PORTABLE_ROWS(format, KIND, DT, dt, op1, opN, portable)
+
 }  // namespace cpu
 }  // namespace gsparse
