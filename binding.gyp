@@ -1,6 +1,7 @@
 # node-gyp build of the CPU addon from the same sources CMakeLists.txt uses (prebuildify runs this).
-# ISA-specific kernels get their own static libraries so only they are compiled with AVX flags; on
-# other architectures (arm64: GH200, Apple) those libraries are empty ("none") and get no x86 flags.
+# ISA-specific kernels get their own static libraries so only they are compiled with AVX flags (the
+# lists in scripts/isa-flags.json, which CMakeLists.txt reads too); on other architectures (arm64:
+# GH200, Apple) those libraries are empty ("none") and get no x86 flags.
 {
   "target_defaults": {
     "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-fexceptions"],
@@ -16,7 +17,7 @@
       "conditions": [["target_arch=='x64' or target_arch=='ia32'", {
         "type": "static_library",
         "sources": ["<!@(node scripts/native-sources.cjs avx2)"],
-        "cflags_cc": ["-mavx2", "-mfma", "-mf16c"]
+        "cflags_cc": ["<!@(node -p \"require('./scripts/isa-flags.json').avx2.join(' ')\")"]
       }]]
     },
     {
@@ -25,7 +26,7 @@
       "conditions": [["target_arch=='x64' or target_arch=='ia32'", {
         "type": "static_library",
         "sources": ["<!@(node scripts/native-sources.cjs avx512)"],
-        "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx2", "-mfma", "-mf16c", "-Wno-maybe-uninitialized"]
+        "cflags_cc": ["<!@(node -p \"require('./scripts/isa-flags.json').avx512.join(' ')\")"]
       }]]
     },
     {

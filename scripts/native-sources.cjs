@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // Prints the native source files of one group, for binding.gyp (gyp cannot glob):
-//   core | avx2 | avx512 | addon. CMakeLists.txt globs the same folders, so both builds agree.
+//   core | avx2 | avx512 | addon. CMakeLists.txt globs the same folders (recursively), so both builds agree.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
+// The .cc files under dir, subfolders included (cpu/ has one per kernel family), in a stable order.
 const list = (dir) =>
   fs.existsSync(path.join(root, dir))
-    ? fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.cc')).map((f) => `${dir}/${f}`)
+    ? fs
+        .readdirSync(path.join(root, dir), { recursive: true })
+        .filter((f) => f.endsWith('.cc'))
+        .map((f) => `${dir}/${f.split(path.sep).join('/')}`)
+        .sort()
     : [];
 // binding.gyp builds the CPU-only addon: of native/core/cuda it takes only the stub (no .cu files).
 const core = ['formats', 'prune', 'cpu', 'runtime']

@@ -13,7 +13,8 @@ const { envWithNodeDir } = require('./node-headers.cjs');
 
 const root = path.join(__dirname, '..');
 const stage = path.join(root, 'build-prebuild');
-const sources = ['binding.gyp', 'package.json', 'scripts/native-sources.cjs', 'native/core', 'native/addon'];
+const sources = ['binding.gyp', 'package.json', 'scripts/native-sources.cjs', 'scripts/isa-flags.json', 'native/core',
+  'native/addon'];
 
 fs.rmSync(stage, { recursive: true, force: true });
 for (const rel of sources) fs.cpSync(path.join(root, rel), path.join(stage, rel), { recursive: true });

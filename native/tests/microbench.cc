@@ -36,7 +36,7 @@
 #include "gsparse/prune.h"
 #include "gsparse/thread_pool.h"
 #include "../core/cpu/kernel_table.h"
-#include "../core/cpu/row_blocked.h"
+#include "../core/cpu/row_blocked/row_blocked.h"
 #include "test_fixtures.h"
 
 using namespace gsparse;
@@ -158,8 +158,7 @@ double kernelOnlyRate(const PackedMatrix& w) {
   matmulCpu(w, a);  // builds the copy
   const auto rb = std::static_pointer_cast<const cpu::RowBlocked>(std::atomic_load(&w.kernelCache));
   if (!rb) return 0.0;
-  const cpu::RowBlockedChunkFn kernel =
-      activeIsa() == Isa::Avx512 ? cpu::rowBlockedChunkAvx512 : cpu::rowBlockedChunkAvx2;
+  const cpu::RowBlockedChunkFn kernel = (activeIsa() == Isa::Avx512 ? cpu::kRowBlockedAvx512 : cpu::kRowBlockedAvx2).chunk;
   const cpu::RowBlockedArgs ka = rb->args();
   AlignedVec<float> xt(4 * std::size_t{rb->nBlocks} * cpu::kRbBlockFloats, 0.5f);
   AlignedVec<float> acc(cpu::kRbChunkRows * 64, 0.0f);

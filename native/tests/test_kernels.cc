@@ -28,7 +28,7 @@
 #include "gsparse/thread_pool.h"
 #include "test_fixtures.h"
 #include "test_framework.h"
-#include "../core/cpu/epilogue_span.h"
+#include "../core/cpu/row_blocked/row_blocked_isa.h"
 #include "../core/cpu/kernel_table.h"
 
 using namespace gsparse;
@@ -531,7 +531,8 @@ TEST(vector_epilogue_matches_float64) {
     Isa isa;
     cpu::EpilogueSpanFn fn;
   };
-  for (const IsaFn& f : {IsaFn{Isa::Avx2, cpu::epilogueSpanAvx2}, IsaFn{Isa::Avx512, cpu::epilogueSpanAvx512}}) {
+  // Every ISA table carries an instance of the vector epilogue (epilogue_simd.h): the row-blocked one.
+  for (const IsaFn& f : {IsaFn{Isa::Avx2, cpu::kRowBlockedAvx2.store}, IsaFn{Isa::Avx512, cpu::kRowBlockedAvx512.store}}) {
     if (static_cast<int>(f.isa) > static_cast<int>(detectedIsa())) {
       std::printf("SKIP vector epilogue %s: this CPU lacks it\n", isaName(f.isa));
       continue;

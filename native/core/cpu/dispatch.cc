@@ -4,7 +4,7 @@
 
 #include "gsparse/errors.h"
 #include "kernel_table.h"
-#include "row_blocked.h"
+#include "row_blocked/row_blocked.h"
 
 namespace gsparse {
 namespace cpu {

@@ -1,65 +1,52 @@
-// Bias + activation fused into the store of every CPU kernel: y = act(acc + bias[row]).
-// GELU is the exact erf form, 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's default GELU and
-// ONNX Gelu compute), not the tanh approximation.
+// The epilogue of every CPU kernel, y = act(acc + bias[row]): the scalar Epilogue, applied to each
+// output as a kernel stores it, and the vector epilogue (EpilogueSpanFn: the ISA kernel tables'
+// `epilogue` / `store`, body in epilogue_simd.h) over a span of outputs. GELU is the exact erf form,
+// 0.5 * x * (1 + erf(x / sqrt(2))) (what PyTorch's default GELU and ONNX Gelu compute), not the tanh
+// approximation.
+// Generic and ISA files both include it (the ISA kernel tables carry their vector epilogue), so it
+// holds only plain declarations, and its inline code sits in an anonymous namespace: every file has
+// its own copy, so none compiled with ISA flags can stand in for generic code (see kernel_table.h).
 #pragma once
-#include <cmath>
+#include <math.h>  // erff: a plain library call (std::erf's float overload is an inline wrapper)
+
 #include <cstddef>
 #include <cstdint>
-
-#include "epilogue_span.h"
-#include "gsparse/kernels.h"
-#include "gsparse/packed_matrix.h"
 
 namespace gsparse {
 namespace cpu {
 
-// The vector epilogue (epilogue_span.h) takes the activation as its value.
-static_assert(static_cast<uint8_t>(Activation::None) == kActNone && static_cast<uint8_t>(Activation::Relu) == kActRelu &&
-                  static_cast<uint8_t>(Activation::Gelu) == kActGelu,
-              "epilogue_span.h activation values");
+// The activation as the kernels take it: gsparse::Activation's value (checked in spmm_common.h).
+constexpr uint8_t kActNone = 0, kActRelu = 1, kActGelu = 2;
 
+// Vector: y[i] = act(src[i * stride] + bias[i]) for i < n (bias may be null; y must not overlap src
+// unless stride is 1 and y == src). GELU keeps its relative accuracy in the negative tail: within 1e-6
+// of the exact form for |v| <= 5, 1e-5 beyond (the float rounding of the exponent v^2 / 2), 0 below
+// 1e-35.
+using EpilogueSpanFn = void (*)(const float* src, std::size_t stride, const float* bias, uint8_t act, float* y,
+                                std::size_t n);
+
+namespace {
+
+// Scalar: one output at a time, with exact std::erf.
 struct Epilogue {
   const float* bias = nullptr;
-  Activation activation = Activation::None;
+  uint8_t activation = kActNone;
 
-  explicit Epilogue(const MatmulArgs& a) : bias(a.bias), activation(a.activation) {}
+  // The bias and activation of a call's arguments (MatmulArgs).
+  template <class Args>
+  explicit Epilogue(const Args& a) : bias(a.bias), activation(static_cast<uint8_t>(a.activation)) {}
 
   float operator()(float acc, std::size_t row) const {
     float v = bias ? acc + bias[row] : acc;
     switch (activation) {
-      case Activation::Relu: return v > 0.0f ? v : (v == v ? 0.0f : v);  // NaN propagates
-      case Activation::Gelu: return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
-      case Activation::None: break;
+      case kActRelu: return v > 0.0f ? v : (v == v ? 0.0f : v);  // NaN propagates
+      case kActGelu: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+      default: break;
     }
     return v;
   }
 };
 
-// Bias + activation in place over y[r0, r1) through an ISA's vector epilogue (epilogueSpanAvx512 /
-// epilogueSpanAvx2), for the batch-1 ISA kernels that write raw row sums there; nothing to do without
-// bias or activation.
-inline void epilogueRowsInPlace(EpilogueSpanFn span, const MatmulArgs& a, std::size_t r0, std::size_t r1) {
-  if (!a.bias && a.activation == Activation::None) return;
-  span(a.y + r0, 1, a.bias ? a.bias + r0 : nullptr, static_cast<uint8_t>(a.activation), a.y + r0, r1 - r0);
-}
-
-// Width of a batch tile: X^T tiles are [cols][kBatchTile] and accumulators [outRows][kBatchTile].
-constexpr std::size_t kBatchTile = 16;
-
-// Stores a tile of accumulators acc[i * kBatchTile + j] (output row i of the tile, batch column j)
-// into y[(b0 + j) * yRows + rowOf(i)] through the epilogue, for i < n, j < width. Rows mapped to
-// PackedMatrix::kNoRow (padding rows of a partial group or block) are not stored.
-template <class RowOf>
-inline void storeTile(const Epilogue& epi, const float* acc, std::size_t n, RowOf rowOf, std::size_t width,
-                      std::size_t b0, float* y, std::size_t yRows) {
-  for (std::size_t j = 0; j < width; ++j) {
-    float* yb = y + (b0 + j) * yRows;
-    for (std::size_t i = 0; i < n; ++i) {
-      const uint32_t r = rowOf(i);
-      if (r != PackedMatrix::kNoRow) yb[r] = epi(acc[i * kBatchTile + j], r);
-    }
-  }
-}
-
+}  // namespace
 }  // namespace cpu
 }  // namespace gsparse

@@ -1,5 +1,5 @@
-// Vector bias + activation (epilogue_span.h), written against the ISA's struct VT; included only by
-// the per-ISA files epilogue_avx512.cc / epilogue_avx2.cc after their simd_vt_*.h.
+// Vector bias + activation (EpilogueSpanFn, epilogue.h), written against the ISA's struct VT; the
+// bodies of the ISA kernel tables (*_simd.h) instantiate epilogueSpanT<VT> for their table.
 // GELU is 0.5 v erfc(-v / sqrt 2) with erfc from the Chebyshev fit of Numerical Recipes ("erfcc",
 // fractional error < 1.2e-7 for every argument): computing erfc directly keeps the relative accuracy
 // in the negative tail, where 1 + erf(x) would cancel. NaN in v reaches y through the final product.
@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "epilogue_span.h"
+#include "epilogue.h"
 
 namespace gsparse {
 namespace cpu {

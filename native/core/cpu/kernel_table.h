@@ -7,9 +7,19 @@
 //   gathers from row-major x), tiles (batched, over transposed batch tiles), rb (batched, over the
 //   row-blocked copy, row_blocked.h), gemv / gemm (dense packed micro-kernels);
 //   tile: rows x batch columns per register block where it has one.
+//
+// A row's ISA code comes from its family's ISA table (struct <Family>Isa in <family>/<family>_isa.h:
+// the ISA kernels' function pointers, k<Family>Avx2 / k<Family>Avx512). Each per-ISA file
+// (<family>/*_avx2.cc, *_avx512.cc, compiled with that ISA's flags) defines its table in one line from
+// the templates over the ISA's vector helpers VT in <family>/*_simd.h, constant-initialized, so no
+// ISA code runs before cpuid is checked. The ISA files define nothing else: every function they hold
+// is in an anonymous namespace, and the headers they include are plain declarations, because an inline
+// function emitted there could be the copy the linker keeps for generic code, which would then fault
+// on CPUs without the ISA.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include "gsparse/hardware.h"
@@ -45,6 +55,21 @@ struct KernelList {
   const KernelRow* begin() const { return rows; }
   const KernelRow* end() const { return rows + size; }
 };
+
+// Defines `KernelList name()`, a family's list: ROWS(DT, dt) lists its rows for one dtype (DType::DT,
+// name part dt); the fp32 rows come first, then the fp16 ones.
+#define GSPARSE_KERNEL_LIST(name, ROWS)                                        \
+  KernelList name() {                                                          \
+    static constexpr KernelRow rows[] = {ROWS(F32, "f32"), ROWS(F16, "f16")}; \
+    return {rows, std::size(rows)};                                            \
+  }
+
+// The two portable rows every format's list ends with: run's loops on any CPU (Isa::Scalar) for every
+// index width, batch 1 (name op1) and batched (opN).
+#define GSPARSE_PORTABLE_ROWS(format, KIND, DT, dt, op1, opN, run)                                                     \
+  {format "_" dt "_" op1 "__scalar", Kind::KIND, DType::DT, kAnyIndex, Isa::Scalar, 1, 1, false, nullptr, run},        \
+      {format "_" dt "_" opN "__scalar", Kind::KIND, DType::DT, kAnyIndex, Isa::Scalar, 2, kAnyBatch, false, nullptr,  \
+       run}
 
 KernelList kernelsDense();
 KernelList kernelsChannel();

@@ -1,6 +1,6 @@
 // One packed matrix as every CPU kernel reads it: plain pointers and sizes, built once per call by
 // packedView(w) (spmm_common.h), and the one dtype x index-width switch (withTypes). Free of std
-// containers and library code, so the ISA files (-mavx2 / -mavx512*) take it too (see gs_gather.h).
+// containers and library code, so the ISA files (-mavx2 / -mavx512*) take it too (see kernel_table.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,6 @@
 // Reads single weights of either value type (fp32, or fp16 bits) in the ISA kernels. For the
-// *_avx2.cc / *_avx512.cc files only: the anonymous namespace
-// gives each its own copy, so nothing compiled with ISA flags can stand in for generic code (see
-// gs_gather.h).
+// *_avx2.cc / *_avx512.cc files only: the anonymous namespace gives each its own copy, so nothing
+// compiled with ISA flags can stand in for generic code (see kernel_table.h).
 #pragma once
 #include <immintrin.h>
 

@@ -102,8 +102,30 @@ struct VT {
   static V loadValues(const T* v) { return cpu::loadValues(v); }
   template <class T>
   static VI loadIndices(const T* ix) { return cpu::loadIndices(ix); }
-  // acc plus the n (< W) products v[i] * x[ix[i]] of a row's tail, in lane 0: a scalar loop, as AVX2
-  // has no 16-bit masked loads (and a copy through memory would stall store forwarding).
+  // The row tails below are scalar loops: AVX2 has no 16-bit masked loads (and a copy through memory
+  // would stall store forwarding).
+  // The last n (< W) weights of a row as fp32.
+  template <class T>
+  static void copyTail(const T* src, float* dst, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) dst[k] = weightAt(src + k);
+  }
+  // A dense row's dot product: the lanes of acc0 + acc1 plus w[k] * x[k] for its last n (< 2W) columns.
+  template <class T>
+  static float dotTail(V acc0, V acc1, const T* w, const float* x, std::size_t n) {
+    float s = sum(add(acc0, acc1));
+    for (std::size_t k = 0; k < n; ++k) s += weightAt(w + k) * x[k];
+    return s;
+  }
+  // x[idx[b]] in lanes 4b .. 4b + 3 for b < W / 4: each 4 x 1 block's x value for its 4 rows.
+  template <class I>
+  static V repeat4(const float* x, const I* idx) {
+    return _mm256_set_m128(_mm_set1_ps(x[idx[1]]), _mm_set1_ps(x[idx[0]]));
+  }
+  // s[i] = the sum of lanes i, 4 + i, ... of v for i < 4 (s: 16-byte aligned).
+  static void sumQuads(V v, float* s) {
+    _mm_store_ps(s, _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
+  }
+  // acc plus the n (< W) products v[i] * x[ix[i]] of a row's tail, in lane 0.
   template <class T, class I>
   static V tailDot(const T* v, const I* ix, const float* x, unsigned n, V acc) {
     float s = 0.0f;

@@ -1,8 +1,8 @@
 // The AVX-512 vector helpers (struct VT) that the kernel templates shared by both ISAs
 // (row_blocked_simd.h, gs_gather_simd.h, ...) are written against; simd_vt_avx2.h is the AVX2 twin with
 // the same names. Include only from files compiled with AVX-512 flags: the anonymous namespace gives
-// each such file its own copy, so nothing AVX-512 leaks into generic code (see gs_gather.h). The
-// zero-masked intrinsic forms avoid GCC 12's false -Wmaybe-uninitialized on the unmasked ones (same
+// each such file its own copy, so nothing AVX-512 leaks into generic code (see kernel_table.h). The
+// zero-masked intrinsic forms avoid GCC 12's false -W(maybe-)uninitialized on the unmasked ones (same
 // instructions).
 #pragma once
 #include <immintrin.h>
@@ -48,15 +48,15 @@ struct VT {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   // 1 / a to ~2^-28: the 14-bit estimate and one Newton step (a divide is 16 cycles of throughput).
   static V recip(V a) {
-    const V r = _mm512_rcp14_ps(a);
+    const V r = _mm512_maskz_rcp14_ps(0xffff, a);
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(2.0f)));
   }
   static V abs(V a) { return _mm512_abs_ps(a); }
-  static V max(V a, V b) { return _mm512_max_ps(a, b); }  // b where either is NaN (as maxps)
-  static V min(V a, V b) { return _mm512_min_ps(a, b); }
-  static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V max(V a, V b) { return _mm512_maskz_max_ps(0xffff, a, b); }  // b where either is NaN (as maxps)
+  static V min(V a, V b) { return _mm512_maskz_min_ps(0xffff, a, b); }
+  static V round(V a) { return _mm512_maskz_roundscale_ps(0xffff, a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // a * 2^n for integral n in [-126, 127].
-  static V scale2(V a, V n) { return _mm512_scalef_ps(a, n); }
+  static V scale2(V a, V n) { return _mm512_maskz_scalef_ps(0xffff, a, n); }
   // a where x < 0, b elsewhere (NaN x: b).
   static V selectNeg(V x, V a, V b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero(), _CMP_LT_OQ), b, a); }
   // The first n (<= W) floats at p, p[i * stride] apart; lanes >= n are 0 and not read.
@@ -111,6 +111,36 @@ struct VT {
   static VI loadIndices(const uint32_t* ix, M m) { return _mm512_maskz_loadu_epi32(m, ix); }
   static VI loadIndices(const uint16_t* ix, M m) {
     return _mm512_maskz_cvtepu16_epi32(0xffff, _mm256_maskz_loadu_epi16(m, ix));
+  }
+  // The last n (< W) weights of a row as fp32.
+  template <class T>
+  static void copyTail(const T* src, float* dst, std::size_t n) {
+    if (n == 0) return;
+    const M m = static_cast<M>((1u << n) - 1);
+    _mm512_mask_storeu_ps(dst, m, loadValues(src, m));
+  }
+  // A dense row's dot product: the lanes of acc0 + acc1 plus w[k] * x[k] for its last n (< 2W)
+  // columns, those as masked vectors into acc0.
+  template <class T>
+  static float dotTail(V acc0, V acc1, const T* w, const float* x, std::size_t n) {
+    for (std::size_t k = 0; k < n; k += 16) {
+      const M m = n - k >= 16 ? static_cast<M>(0xffff) : static_cast<M>((1u << (n - k)) - 1);
+      acc0 = fma(loadValues(w + k, m), _mm512_maskz_loadu_ps(m, x + k), acc0);
+    }
+    return sum(add(acc0, acc1));
+  }
+  // x[idx[b]] in lanes 4b .. 4b + 3 for b < W / 4: each 4 x 1 block's x value for its 4 rows.
+  template <class I>
+  static V repeat4(const float* x, const I* idx) {
+    const VI c = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<int>(idx[3]),
+                                  static_cast<int>(idx[2]), static_cast<int>(idx[1]), static_cast<int>(idx[0]));
+    return gather(x, _mm512_permutexvar_epi32(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), c));
+  }
+  // s[i] = the sum of lanes i, 4 + i, ... of v for i < 4.
+  static void sumQuads(V v, float* s) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, v);
+    for (int i = 0; i < 4; ++i) s[i] = lanes[i] + lanes[4 + i] + lanes[8 + i] + lanes[12 + i];
   }
   // acc plus the n (< W) products v[i] * x[ix[i]] of a row's tail, in some of its lanes.
   template <class T, class I>

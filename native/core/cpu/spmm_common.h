@@ -1,6 +1,6 @@
 // Shared pieces of the portable CPU kernels: typed views of the packed arrays, the X preparation
-// (padded copy for batch 1, transposed batch tiles for batch > 1) and the work-weighted driver.
-// Kernels provide only their inner loops; threading, X layout and the epilogue live here.
+// (padded copy for batch 1, transposed batch tiles for batch > 1), the work-weighted driver and the
+// stores through the epilogue (epilogue.h). Kernels provide only their inner loops.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "epilogue.h"
-#include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/storage.h"
@@ -18,6 +17,36 @@
 
 namespace gsparse {
 namespace cpu {
+
+// The kernels take the activation as its value (epilogue.h).
+static_assert(static_cast<uint8_t>(Activation::None) == kActNone && static_cast<uint8_t>(Activation::Relu) == kActRelu &&
+                  static_cast<uint8_t>(Activation::Gelu) == kActGelu,
+              "epilogue.h activation values");
+
+// Width of a batch tile: X^T tiles are [cols][kBatchTile] and accumulators [outRows][kBatchTile].
+constexpr std::size_t kBatchTile = 16;
+
+// Stores a tile of accumulators acc[i * kBatchTile + j] (output row i of the tile, batch column j)
+// into y[(b0 + j) * yRows + rowOf(i)] through the epilogue, for i < n, j < width. Rows mapped to
+// PackedMatrix::kNoRow (padding rows of a partial group or block) are not stored.
+template <class RowOf>
+inline void storeTile(const Epilogue& epi, const float* acc, std::size_t n, RowOf rowOf, std::size_t width,
+                      std::size_t b0, float* y, std::size_t yRows) {
+  for (std::size_t j = 0; j < width; ++j) {
+    float* yb = y + (b0 + j) * yRows;
+    for (std::size_t i = 0; i < n; ++i) {
+      const uint32_t r = rowOf(i);
+      if (r != PackedMatrix::kNoRow) yb[r] = epi(acc[i * kBatchTile + j], r);
+    }
+  }
+}
+
+// Bias + activation in place over y[r0, r1) through an ISA's vector epilogue, for the batch-1 ISA
+// kernels that write raw row sums there; nothing to do without bias or activation.
+inline void epilogueRowsInPlace(EpilogueSpanFn span, const MatmulArgs& a, std::size_t r0, std::size_t r1) {
+  if (!a.bias && a.activation == Activation::None) return;
+  span(a.y + r0, 1, a.bias ? a.bias + r0 : nullptr, static_cast<uint8_t>(a.activation), a.y + r0, r1 - r0);
+}
 
 // Exact fp16 -> fp32 without branches (vectorizes): the half's exponent+mantissa shifted into a
 // float's place is the value scaled by 2^-112, subnormal halves included; Inf/NaN get exponent 255.
@@ -138,12 +167,6 @@ void runKernelCached(const MatmulArgs& a, std::size_t cols, std::size_t colsPadd
   if (a.batch == 1) runKernel(a, cols, colsPadded, units, prefix, vecBody, tileBody);
   else runTilesCached(a, cols, colsPadded, units, prefix, tileBody);
 }
-
-// Dense rows [nRows, w.cols] of w.values (the dense and channel formats): output row i goes to y row
-// rowIds[i] (rowIds null: row i) of a y with yRows rows, with the packed micro-kernels of `isa`
-// (Scalar: the portable loops, which also take empty shapes).
-void denseRows(const PackedView& w, std::size_t nRows, const uint32_t* rowIds, std::size_t yRows,
-               const MatmulArgs& a, Isa isa);
 
 }  // namespace cpu
 }  // namespace gsparse

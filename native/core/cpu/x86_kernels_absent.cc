@@ -1,62 +1,45 @@
-// The AVX2 / AVX-512 kernel entry points on CPUs that are not x86 (aarch64: GH200), where the
-// _avx2 / _avx512 files are not built (CMakeLists.txt, binding.gyp): the dispatch tables name them
-// unconditionally, and hardware.cc reports Isa::Scalar off x86, so they are never called. Empty on
-// x86. A new x86 entry point needs its stub here; an aarch64 cross build checks that (apt package
-// g++-aarch64-linux-gnu; cmake with -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64
-// -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++ -DGSPARSE_CUDA=OFF -DGSPARSE_NATIVE_TESTS=ON).
+// The AVX2 / AVX-512 kernel tables on CPUs that are not x86 (aarch64: GH200), where the _avx2 /
+// _avx512 files are not built (CMakeLists.txt, binding.gyp): the kernel table's rows name them
+// unconditionally, and hardware.cc reports Isa::Scalar off x86, so their functions are never called
+// (each here throws). Empty on x86. A new ISA table needs its stand-in here; an aarch64 cross build
+// checks that (apt package g++-aarch64-linux-gnu; cmake with -DCMAKE_SYSTEM_NAME=Linux
+// -DCMAKE_SYSTEM_PROCESSOR=aarch64 -DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++ -DGSPARSE_CUDA=OFF
+// -DGSPARSE_NATIVE_TESTS=ON).
 #if !defined(__x86_64__) && !defined(__i386__)
-#include <string>
-
-#include "csr_simd.h"
-#include "gs_gather.h"
+#include "block/block_isa.h"
+#include "csr/csr_isa.h"
+#include "dense/dense_isa.h"
+#include "epilogue.h"
+#include "gs/gs_isa.h"
 #include "gsparse/errors.h"
-#include "epilogue_span.h"
-#include "nm_block_simd.h"
-#include "row_blocked_kernel.h"
-#include "sgemm_blocking.h"
+#include "nm/nm_isa.h"
+#include "row_blocked/row_blocked_isa.h"
 
 namespace gsparse {
 namespace cpu {
 
 namespace {
-[[noreturn]] void notX86(const char* fn) {
-  fail(ErrorCode::Internal, std::string(fn) + ": x86 kernel called on a CPU that is not x86");
-}
+
+// absent<Fn>: a function of type Fn that throws.
+template <class Fn>
+struct Absent;
+template <class R, class... Args>
+struct Absent<R (*)(Args...)> {
+  [[noreturn]] static R call(Args...) { fail(ErrorCode::Internal, "x86 kernel called on a CPU that is not x86"); }
+};
+template <class Fn>
+constexpr Fn absent = Absent<Fn>::call;
+
 }  // namespace
 
-void gsGatherAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-void gsGatherBatchAvx2(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, float*) {
-  notX86(__func__);
-}
-void gsGatherBatchAvx512(const PackedView&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
-                         float*) {
-  notX86(__func__);
-}
-void csrVecAvx2(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-void csrVecAvx512(const PackedView&, const float*, std::size_t, std::size_t, float*) { notX86(__func__); }
-
-void nmVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void nmVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockVecAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockVecAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t) { notX86(__func__); }
-void blockTilesAvx2(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                    std::size_t) { notX86(__func__); }
-void blockTilesAvx512(const SparseSimdArgs&, const float*, std::size_t, std::size_t, std::size_t, std::size_t,
-                      std::size_t, std::size_t) { notX86(__func__); }
-
-void rowBlockedStageAvx2(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t) { notX86(__func__); }
-void rowBlockedStageAvx512(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t) { notX86(__func__); }
-void rowBlockedChunkAvx2(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
-void rowBlockedChunkAvx512(const RowBlockedArgs&, std::size_t, std::size_t, const float*, float*) { notX86(__func__); }
-
-void epilogueSpanAvx2(const float*, std::size_t, const float*, uint8_t, float*, std::size_t) { notX86(__func__); }
-void epilogueSpanAvx512(const float*, std::size_t, const float*, uint8_t, float*, std::size_t) { notX86(__func__); }
-
-void denseGemvAvx2(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }
-void denseGemvAvx512(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }
-void denseTilesAvx2(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }
-void denseTilesAvx512(const DenseGemmArgs&, std::size_t, std::size_t) { notX86(__func__); }
+constexpr GsIsa kGsAvx2{absent<GsGatherFn>, absent<GsGatherBatchFn>}, kGsAvx512 = kGsAvx2;
+constexpr RowDotsIsa kCsrAvx2{absent<RowDotsFn>, absent<EpilogueSpanFn>}, kCsrAvx512 = kCsrAvx2, kNmAvx2 = kCsrAvx2,
+                     kNmAvx512 = kCsrAvx2;
+constexpr BlockIsa kBlockAvx2{absent<BlockVecFn>, absent<BlockTilesFn>, absent<EpilogueSpanFn>},
+    kBlockAvx512 = kBlockAvx2;
+constexpr DenseIsa kDenseAvx2{absent<DenseKernelFn>, absent<DenseKernelFn>, 1}, kDenseAvx512 = kDenseAvx2;
+constexpr RowBlockedIsa kRowBlockedAvx2{absent<RowBlockedStageFn>, absent<RowBlockedChunkFn>, absent<EpilogueSpanFn>},
+    kRowBlockedAvx512 = kRowBlockedAvx2;
 
 }  // namespace cpu
 }  // namespace gsparse
