@@ -156,7 +156,7 @@ double kernelOnlyRate(const PackedMatrix& w) {
   a.batch = 64;
   a.y = y.data();
   matmulCpu(w, a);  // builds the copy
-  const auto rb = std::static_pointer_cast<const cpu::RowBlocked>(std::atomic_load(&w.kernelCache));
+  const auto rb = cpu::builtRowBlocked(w);
   if (!rb) return 0.0;
   const cpu::RowBlockedChunkFn kernel = (activeIsa() == Isa::Avx512 ? cpu::kRowBlockedAvx512 : cpu::kRowBlockedAvx2).chunk;
   const cpu::RowBlockedArgs ka = rb->args();

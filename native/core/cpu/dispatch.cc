@@ -1,6 +1,7 @@
 // matmulCpu: selects the kernel from the kernel table (kernel_table.h) and runs it. The families
 // list their rows; only the selection rule lives here.
 #include <cstring>
+#include <string>
 
 #include "gsparse/errors.h"
 #include "kernel_table.h"
@@ -19,15 +20,15 @@ const std::vector<KernelRow>& kernelTable() {
   return table;
 }
 
-bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch) {
+bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch, uint32_t level) {
   return r.kind == w.pattern.kind && r.dtype == w.dtype() &&
          (r.indexWidths == kAnyIndex || (r.indexWidths & w.indices.width()) != 0) && batch >= r.minBatch &&
-         batch <= r.maxBatch && (!r.rowBlocked || batch >= rowBlockedMinBatch()) && (!r.fits || r.fits(w));
+         batch <= r.maxBatch && (!r.rowBlocked || batch >= rowBlockedMinBatch()) && (!r.fits || r.fits(w, level));
 }
 
-const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa) {
+const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa, uint32_t level) {
   for (const KernelRow& r : kernelTable())
-    if ((r.isa == isa || r.isa == Isa::Scalar) && kernelAccepts(r, w, batch)) return &r;
+    if ((r.isa == isa || r.isa == Isa::Scalar) && kernelAccepts(r, w, batch, level)) return &r;
   return nullptr;
 }
 
@@ -41,7 +42,9 @@ const KernelRow* findKernel(const char* name) {
 
 void matmulCpu(const PackedMatrix& w, const MatmulArgs& args) {
   if (args.batch == 0) return;
-  const cpu::KernelRow* row = cpu::selectKernel(w, args.batch, activeIsa());
+  require(args.level < w.levelCount(), "level: expected an integer in [0, " + std::to_string(w.levelCount()) +
+                                           "), got " + std::to_string(args.level));
+  const cpu::KernelRow* row = cpu::selectKernel(w, args.batch, activeIsa(), args.level);
   if (!row) fail(ErrorCode::Internal, "matmulCpu: no kernel for this format");
   row->run(w, args);
 }

@@ -44,7 +44,8 @@ struct KernelRow {
   Isa isa;
   std::size_t minBatch, maxBatch;  // batch range the row runs (inclusive)
   bool rowBlocked;                 // also needs batch >= rowBlockedMinBatch() (GSPARSE_ROW_BLOCKED_MIN_BATCH)
-  bool (*fits)(const PackedMatrix& w);  // shape conditions beyond kind / dtype / index width (null: none)
+  // Conditions beyond kind / dtype / index width on w and the nested level to run (null: none).
+  bool (*fits)(const PackedMatrix& w, uint32_t level);
   KernelFn run;                    // Y = act(X W^T + bias) for a matching w and batch
 };
 
@@ -81,13 +82,13 @@ KernelList kernelsGS();
 // Every row of every family (the families' lists concatenated).
 const std::vector<KernelRow>& kernelTable();
 
-// Whether row r can run w at this batch (kind, dtype, index width, batch range, fits); the ISA is
-// the caller's business.
-bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch);
+// Whether row r can run w at this batch and nested level (kind, dtype, index width, batch range,
+// fits); the ISA is the caller's business.
+bool kernelAccepts(const KernelRow& r, const PackedMatrix& w, std::size_t batch, uint32_t level = 0);
 
 // The row matmulCpu runs for w at this batch on ISA isa: the first accepting row of the ISA's own
 // rows or the portable (Scalar) ones, in table order. Null only if a family lacks a portable row.
-const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa);
+const KernelRow* selectKernel(const PackedMatrix& w, std::size_t batch, Isa isa, uint32_t level = 0);
 
 // The row named `name`, or null.
 const KernelRow* findKernel(const char* name);

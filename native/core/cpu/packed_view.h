@@ -14,11 +14,15 @@ struct PackedView {
   const void* indices = nullptr;  // csr: columns; block: block columns; N:M: in-group offsets; gs: columns
   unsigned indexWidth = 0;        // 1, 2 or 4 bytes (the IndexArray's, also for formats without indices)
   const uint32_t* ptr = nullptr;  // csr: rows + 1; block: block rows + 1; gs: groups + 1 offsets
+  // Where each segment (csr row, block row, gs group) ends at the level this view runs: segment s is
+  // [ptr[s], end[s]). ptr + 1 for a plain matrix or level 0; a nested level's ends otherwise.
+  const uint32_t* end = nullptr;
   const uint32_t* rowIds = nullptr;  // gs with permute, channel: output row of each stored row (else null)
-  std::size_t rowIdCount = 0;
+  std::size_t rowIdCount = 0;        // channel: the rows the level uses (a prefix of rowIds)
   std::size_t rows = 0, cols = 0;
   std::size_t groups = 0;  // N:M: groups of m columns per row; gs: row groups
-  uint32_t n = 0, m = 0;   // N:M
+  uint32_t n = 0, m = 0;   // N:M: n slots stored per group of m columns (the stride)
+  uint32_t nUsed = 0;      // N:M: the first nUsed slots of each group are the level's (n for level 0)
   uint32_t blockRows = 0, blockCols = 0;  // block
   uint32_t banks = 0, perRow = 0;         // gs
 };

@@ -4,27 +4,30 @@
 namespace gsparse {
 namespace cpu {
 
-std::vector<uint64_t> workPrefix(const uint32_t* ptr, std::size_t units, uint64_t perItem, uint64_t perUnit) {
+std::vector<uint64_t> workPrefix(const PackedView& w, std::size_t units, uint64_t perItem, uint64_t perUnit) {
   std::vector<uint64_t> prefix(units + 1);
-  for (std::size_t u = 0; u <= units; ++u) prefix[u] = (ptr[u] - ptr[0]) * perItem + u * perUnit;
+  prefix[0] = 0;
+  for (std::size_t u = 0; u < units; ++u) prefix[u + 1] = prefix[u] + (w.end[u] - w.ptr[u]) * perItem + perUnit;
   return prefix;
 }
 
-PackedView packedView(const PackedMatrix& w) {
+PackedView packedView(const PackedMatrix& w, uint32_t level) {
   PackedView v;
   v.values = w.values.rawData();
   v.f16 = w.dtype() == DType::F16;
   v.indices = w.indices.rawData();
   v.indexWidth = w.indices.width();
   v.ptr = w.ptr.empty() ? nullptr : w.ptr.data();
+  if (!w.ptr.empty()) v.end = level == 0 ? w.ptr.data() + 1 : w.levelEnds.data() + (level - 1) * w.levelSegments();
   v.rowIds = w.rowIds.empty() ? nullptr : w.rowIds.data();
-  v.rowIdCount = w.rowIds.size();
+  v.rowIdCount = w.pattern.kind == Kind::Channel ? w.levelEnd(level, 0) : w.rowIds.size();
   v.rows = w.rows;
   v.cols = w.cols;
   const Pattern& p = w.pattern;
   if (p.kind == Kind::NM) v.groups = (w.cols + p.m - 1) / p.m;
   if (p.kind == Kind::GS) v.groups = w.gsGroups();
   v.n = p.n, v.m = p.m;
+  v.nUsed = p.kind == Kind::NM ? w.levelEnd(level, 0) : p.n;
   v.blockRows = p.blockRows, v.blockCols = p.blockCols;
   v.banks = p.banks, v.perRow = p.perRow;
   return v;

@@ -67,7 +67,8 @@ inline float loadWeight(const float* v, std::size_t i) { return v[i]; }
 inline float loadWeight(const uint16_t* v, std::size_t i) { return halfBitsToFloat(v[i]); }
 
 // The view every kernel reads w through (built once per call by the family's row function).
-PackedView packedView(const PackedMatrix& w);
+// Level `level` of a nested matrix (0: the whole matrix); the caller checked level < w.levelCount().
+PackedView packedView(const PackedMatrix& w, uint32_t level = 0);
 
 // Row accumulator of one batch tile: kernels keep it in a local array (registers) while they walk a
 // row's nonzeros, then copy it into the tile of accumulators that storeTile writes out.
@@ -80,9 +81,9 @@ struct TileRow {
   void copyTo(float* out) const { std::copy(a, a + kBatchTile, out); }
 };
 
-// Work prefix (units + 1 entries) for parallelForWeighted: unit u costs perItem * (ptr[u+1] - ptr[u])
+// Work prefix (units + 1 entries) for parallelForWeighted: unit u costs perItem * (end[u] - ptr[u])
 // + perUnit, so chunks carry equal nonzeros plus their per-row (store) overhead.
-std::vector<uint64_t> workPrefix(const uint32_t* ptr, std::size_t units, uint64_t perItem, uint64_t perUnit);
+std::vector<uint64_t> workPrefix(const PackedView& w, std::size_t units, uint64_t perItem, uint64_t perUnit);
 // Same for units of equal cost.
 std::vector<uint64_t> uniformPrefix(std::size_t units, uint64_t perUnit);
 

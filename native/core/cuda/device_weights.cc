@@ -73,6 +73,7 @@ void uploadWeights(const PackedMatrix& w, DeviceWeights::Impl& d) {
   d.view.f16 = w.dtype() == DType::F16 && !denseLike;
   d.view.indices = d.indices.get();
   d.view.ptr = d.ptr.as<uint32_t>();
+  d.view.end = d.view.ptr ? d.view.ptr + 1 : nullptr;  // plain matrices only (the addon keeps nested ones on the CPU)
   d.view.rowIds = d.rowIds.as<uint32_t>();
   // The host sources (rowMap, and `half` on the device) must outlive the copies and the conversion.
   GS_CUDA_CHECK(cudaStreamSynchronize(s));

@@ -30,7 +30,7 @@ template <class VT, class T, class I>
 void blockVecT(const BlockSimdArgs& a, const T* val, const I* idx, const float* x, std::size_t br0, std::size_t br1) {
   constexpr std::size_t B = VT::W / 4;  // blocks per vector
   for (std::size_t br = br0; br < br1; ++br) {
-    const std::size_t k0 = a.w.ptr[br], k1 = a.w.ptr[br + 1];
+    const std::size_t k0 = a.w.ptr[br], k1 = a.w.end[br];
     typename VT::V acc0 = VT::zero(), acc1 = VT::zero();
     std::size_t k = k0;
     for (; k + 2 * B <= k1; k += 2 * B) {
@@ -111,7 +111,7 @@ void blockTileGroupT(const BlockSimdArgs& a, const I* idx, const float* xt, std:
   const float* xp[NV];
   for (int v = 0; v < NV; ++v) xp[v] = xt + (v / LPT) * tileStride + (v % LPT) * VT::W;
   for (std::size_t br = br0; br < br1; ++br) {
-    const std::size_t k0 = a.w.ptr[br], k1 = a.w.ptr[br + 1];
+    const std::size_t k0 = a.w.ptr[br], k1 = a.w.end[br];
     if (!a.w.f16) {
       blockMicro<VT, NV, I>(static_cast<const float*>(a.w.values), idx, k0, k1, xp, c, true);
     } else {

@@ -22,12 +22,12 @@ void blockTyped(const PackedView& w, const V* val, const I* idx, const MatmulArg
     return r < w.rows ? static_cast<uint32_t>(r) : PackedMatrix::kNoRow;
   };
   runKernel(
-      a, w.cols, colsPadded, blockRows, workPrefix(ptr, blockRows, RC, 8 * R),
+      a, w.cols, colsPadded, blockRows, workPrefix(w, blockRows, RC, 8 * R),
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         std::vector<float> acc(R);
         for (std::size_t br = b0; br < b1; ++br) {
           std::fill(acc.begin(), acc.end(), 0.0f);
-          for (uint32_t k = ptr[br]; k < ptr[br + 1]; ++k) {
+          for (uint32_t k = ptr[br]; k < w.end[br]; ++k) {
             const float* xs = xv.vec() + static_cast<std::size_t>(idx[k]) * C;
             const std::size_t base = k * RC;
             for (std::size_t i = 0; i < R; ++i) {
@@ -47,7 +47,7 @@ void blockTyped(const PackedView& w, const V* val, const I* idx, const MatmulArg
             const float* xt = xv.tile(t);
             for (std::size_t i = 0; i < R; ++i) {  // row by row: the accumulator stays in registers
               TileRow acc;
-              for (uint32_t k = ptr[br]; k < ptr[br + 1]; ++k) {
+              for (uint32_t k = ptr[br]; k < w.end[br]; ++k) {
                 const float* xs = xt + static_cast<std::size_t>(idx[k]) * C * kBatchTile;
                 const std::size_t base = k * RC + i * C;
                 for (std::size_t c = 0; c < C; ++c) acc.axpy(loadWeight(val, base + c), xs + c * kBatchTile);
@@ -62,7 +62,7 @@ void blockTyped(const PackedView& w, const V* val, const I* idx, const MatmulArg
 }
 
 void blockPortable(const PackedMatrix& w, const MatmulArgs& a) {
-  const PackedView v = packedView(w);
+  const PackedView v = packedView(w, a.level);
   withTypes(v, [&](auto val, auto idx) { blockTyped(v, val, idx, a); });
 }
 
@@ -71,7 +71,7 @@ void blockForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes(w, [&](auto val, auto idx) {
     const std::size_t R = w.blockRows, C = w.blockCols, blockRows = (w.rows + R - 1) / R;
     for (std::size_t br = 0; br < blockRows; ++br)
-      for (std::size_t b = w.ptr[br]; b < w.ptr[br + 1]; ++b)
+      for (std::size_t b = w.ptr[br]; b < w.end[br]; ++b)
         for (std::size_t i = 0; i < R; ++i)
           for (std::size_t j = 0; j < C; ++j) {
             const std::size_t row = br * R + i, col = std::size_t{idx[b]} * C + j;
@@ -87,13 +87,13 @@ void blockForEach(const PackedView& w, const RowBlockedEmit& emit) {
 template <const BlockIsa& K>
 void block4x1Run(const PackedMatrix& w, const MatmulArgs& a) {
   BlockSimdArgs s;
-  s.w = packedView(w);
+  s.w = packedView(w, a.level);
   s.bias = a.bias;
   s.activation = static_cast<uint8_t>(a.activation);
   s.y = a.y;
   const std::size_t blockRows = (w.rows + 3) / 4;
   runKernel(
-      a, w.cols, w.cols, blockRows, workPrefix(s.w.ptr, blockRows, 4, 32),
+      a, w.cols, w.cols, blockRows, workPrefix(s.w, blockRows, 4, 32),
       [&](std::size_t b0, std::size_t b1, const XView& xv) {
         K.vec(s, xv.vec(), b0, b1);
         epilogueRowsInPlace(K.epilogue, a, b0 * 4, std::min<std::size_t>(b1 * 4, w.rows));
@@ -104,7 +104,7 @@ void block4x1Run(const PackedMatrix& w, const MatmulArgs& a) {
 }
 
 // The SIMD block kernels take 4 x 1 blocks (2- or 4-byte block-column indices: the row mask).
-bool is4x1(const PackedMatrix& w) { return w.pattern.blockRows == 4 && w.pattern.blockCols == 1; }
+bool is4x1(const PackedMatrix& w, uint32_t) { return w.pattern.blockRows == 4 && w.pattern.blockCols == 1; }
 
 // 4 x 1 blocks take their own kernels at every batch; batched calls of other shapes the row-blocked
 // copy; the rest the portable loops.

@@ -20,7 +20,7 @@ void csrVecT(const PackedView& a, const V* val, const I* idx, const float* x, st
   constexpr std::size_t W = VT::W;
   for (std::size_t r = r0; r < r1; ++r) {
     std::size_t k = a.ptr[r];
-    const std::size_t end = a.ptr[r + 1];
+    const std::size_t end = a.end[r];
     typename VT::V acc0 = VT::zero(), acc1 = VT::zero();
     for (; k + 2 * W <= end; k += 2 * W) {
       for (std::size_t j = 0; j < 2 * W; j += 16) prefetchAhead(val + k + j);  // a line of fp32 values per 16

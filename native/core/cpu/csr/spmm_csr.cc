@@ -22,7 +22,7 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
   const Epilogue epi(a);
   const uint32_t* ptr = w.ptr;
   runKernelCached(
-      a, w.cols, w.cols, w.rows, workPrefix(ptr, w.rows, 1, 8),
+      a, w.cols, w.cols, w.rows, workPrefix(w, w.rows, 1, 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
         const float* x = xv.vec();
         if (isa) {  // raw sums straight into y, then the epilogue in place
@@ -33,7 +33,7 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
         for (std::size_t r = r0; r < r1; ++r) {
           float s[4] = {};  // independent chains hide the FMA latency
           uint32_t k = ptr[r];
-          const uint32_t end = ptr[r + 1];
+          const uint32_t end = w.end[r];
           for (; k + 4 <= end; k += 4)
             for (uint32_t u = 0; u < 4; ++u) s[u] += loadWeight(val, k + u) * x[idx[k + u]];
           for (; k < end; ++k) s[0] += loadWeight(val, k) * x[idx[k]];
@@ -48,7 +48,7 @@ void csrTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs&
             const float* xt = xv.tile(t);
             for (std::size_t i = 0; i < nr; ++i) {
               TileRow acc;
-              for (uint32_t k = ptr[r + i]; k < ptr[r + i + 1]; ++k)
+              for (uint32_t k = ptr[r + i]; k < w.end[r + i]; ++k)
                 acc.axpy(loadWeight(val, k), xt + static_cast<std::size_t>(idx[k]) * kBatchTile);
               acc.copyTo(tile + i * kBatchTile);
             }
@@ -67,14 +67,14 @@ void csrWith(const PackedView& w, const MatmulArgs& a, const RowDotsIsa* isa) {
 void csrForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes(w, [&](auto val, auto idx) {
     for (uint32_t r = 0; r < w.rows; ++r)
-      for (uint32_t k = w.ptr[r]; k < w.ptr[r + 1]; ++k) emit(r, static_cast<uint32_t>(idx[k]), loadWeight(val, k));
+      for (uint32_t k = w.ptr[r]; k < w.end[r]; ++k) emit(r, static_cast<uint32_t>(idx[k]), loadWeight(val, k));
   });
 }
 
-void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w), a, nullptr); }
+void csrPortable(const PackedMatrix& w, const MatmulArgs& a) { csrWith(packedView(w, a.level), a, nullptr); }
 template <const RowDotsIsa& K>
 void csrGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
-  csrWith(packedView(w), a, &K);
+  csrWith(packedView(w, a.level), a, &K);
 }
 
 // Batch 1: the ISA gather kernel (2- and 4-byte indices; 1-byte ones stay portable). Batched: the

@@ -13,16 +13,16 @@ namespace {
 template <Isa I>
 void channelRun(const PackedMatrix& w, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t kept = w.rowIds.size();
+  const PackedView v = packedView(w, a.level);
+  const std::size_t kept = v.rowIdCount;  // the level's rows: a prefix of rowIds (ascending within each level's run)
+  std::vector<bool> isKept(w.rows, false);
+  for (std::size_t k = 0; k < kept; ++k) isKept[w.rowIds[k]] = true;
   for (std::size_t b = 0; b < a.batch; ++b) {
     float* yb = a.y + b * w.rows;
-    std::size_t k = 0;  // rowIds ascending: walk them alongside r
-    for (uint32_t r = 0; r < w.rows; ++r) {
-      if (k < kept && w.rowIds[k] == r) ++k;
-      else yb[r] = epi(0.0f, r);
-    }
+    for (uint32_t r = 0; r < w.rows; ++r)
+      if (!isKept[r]) yb[r] = epi(0.0f, r);
   }
-  if (kept > 0) denseRows(packedView(w), kept, w.rowIds.data(), w.rows, a, I);
+  if (kept > 0) denseRows(v, kept, w.rowIds.data(), w.rows, a, I);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ void gsGatherT(const PackedView& a, const Val* val, const Idx* idx, const float*
   for (std::size_t g = g0; g < g1; ++g) {
     typename VT::V acc[2][kMaxVecs];
     for (std::size_t v = 0; v < kMaxVecs; ++v) acc[0][v] = acc[1][v] = VT::zero();
-    for (std::size_t p = a.ptr[g]; p < a.ptr[g + 1]; ++p) {
+    for (std::size_t p = a.ptr[g]; p < a.end[g]; ++p) {
       prefetchAhead(val + p * B);
       prefetchAhead(idx + p * B);
       typename VT::V* ac = acc[p & 1];
@@ -58,7 +58,7 @@ void gsGatherRowsT(const PackedView& a, const Val* val, const Idx* idx, const fl
   const std::size_t B = a.banks;
   typename VT::V acc[NB];
   for (int b = 0; b < NB; ++b) acc[b] = VT::zero();
-  for (std::size_t p = a.ptr[g]; p < a.ptr[g + 1]; ++p) {
+  for (std::size_t p = a.ptr[g]; p < a.end[g]; ++p) {
     const std::size_t base = p * B + v * VT::W;
     const typename VT::VI ix = VT::loadIndices(idx + base);
     const typename VT::V w = VT::loadValues(val + base);

@@ -33,12 +33,12 @@ constexpr std::size_t kGatherMaxBatch = 2;
 
 // Portable batch-1 gather: same contract as GsGatherFn (raw row sums of groups [g0, g1)).
 template <class V, class I>
-void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, std::size_t B, std::size_t E, const float* x,
+void gatherPortable(const V* val, const I* idx, const uint32_t* ptr, const uint32_t* end, std::size_t B, std::size_t E, const float* x,
                     std::size_t g0, std::size_t g1, float* rowSums) {
   const std::size_t R = B / E;
   for (std::size_t g = g0; g < g1; ++g) {
     float lanes[kMaxBanks] = {};
-    for (std::size_t p = ptr[g]; p < ptr[g + 1]; ++p)
+    for (std::size_t p = ptr[g]; p < end[g]; ++p)
       for (std::size_t l = 0; l < B; ++l) {
         const float w = loadWeight(val, p * B + l);
         if (w != 0.0f) lanes[l] += w * x[idx[p * B + l]];  // padding lanes never read x (0 * Inf)
@@ -59,10 +59,11 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
   const Epilogue epi(a);
   const std::size_t B = w.banks, E = w.perRow, R = B / E;
   const uint32_t* ptr = w.ptr;
+  const uint32_t* end = w.end;
   const uint32_t* rowIds = w.rowIds;
   const std::size_t rows = w.rows;
   auto rowOf = [rowIds, rows, R](std::size_t g, std::size_t r) { return gsOutputRow(rowIds, rows, g * R + r); };
-  const std::vector<uint64_t> prefix = workPrefix(ptr, w.groups, B, 8 * R);
+  const std::vector<uint64_t> prefix = workPrefix(w, w.groups, B, 8 * R);
   if (a.batch > 1 && isa.gatherBatch) {
     // Small batch: gather straight from row-major x (no transposed copy); packs loaded once per group.
     const std::size_t nb = a.batch;
@@ -89,7 +90,7 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
         if (gather) {
           gather(w, xv.vec(), g0, g1, rowSums.data());
         } else {
-          gatherPortable(val, idx, ptr, B, E, xv.vec(), g0, g1, rowSums.data());
+          gatherPortable(val, idx, ptr, end, B, E, xv.vec(), g0, g1, rowSums.data());
         }
         for (std::size_t g = g0; g < g1; ++g)
           for (std::size_t r = 0; r < R; ++r) {
@@ -107,7 +108,7 @@ void gsTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
             // Row by row (stride B through the packs), so a row's accumulator stays in registers.
             for (std::size_t r = 0; r < R; ++r) {
               TileRow acc;
-              for (std::size_t p = ptr[g]; p < ptr[g + 1]; ++p)
+              for (std::size_t p = ptr[g]; p < end[g]; ++p)
                 for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
                   if (const float v = loadWeight(val, l); v != 0.0f)  // padding lanes never read x
                     acc.axpy(v, xt + static_cast<std::size_t>(idx[l]) * kBatchTile);
@@ -132,7 +133,7 @@ void gsForEach(const PackedView& w, const RowBlockedEmit& emit) {
       for (std::size_t r = 0; r < R; ++r) {
         const uint32_t row = gsOutputRow(w.rowIds, w.rows, g * R + r);
         if (row == PackedMatrix::kNoRow) continue;
-        for (std::size_t p = w.ptr[g]; p < w.ptr[g + 1]; ++p)
+        for (std::size_t p = w.ptr[g]; p < w.end[g]; ++p)
           for (std::size_t l = p * B + r * E; l < p * B + (r + 1) * E; ++l)
             if (const float v = loadWeight(val, l); v != 0.0f)  // value 0: a padding lane
               emit(row, static_cast<uint32_t>(idx[l]), v);
@@ -140,20 +141,20 @@ void gsForEach(const PackedView& w, const RowBlockedEmit& emit) {
   });
 }
 
-void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w), a, GsIsa{nullptr, nullptr}); }
+void gsPortable(const PackedMatrix& w, const MatmulArgs& a) { gsWithGather(packedView(w, a.level), a, GsIsa{nullptr, nullptr}); }
 template <const GsIsa& K>
 void gsGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, GsIsa{K.gather, nullptr});
+  gsWithGather(packedView(w, a.level), a, GsIsa{K.gather, nullptr});
 }
 template <const GsIsa& K>
 void gsGatherBatchRun(const PackedMatrix& w, const MatmulArgs& a) {
-  gsWithGather(packedView(w), a, GsIsa{nullptr, K.gatherBatch});
+  gsWithGather(packedView(w, a.level), a, GsIsa{nullptr, K.gatherBatch});
 }
 
 // The ISA gather kernels cover whole vectors of W lanes (banks % W == 0) and at most 64 banks
 // (2- or 4-byte indices: the row mask).
 template <std::size_t W>
-bool gsGatherFits(const PackedMatrix& w) {
+bool gsGatherFits(const PackedMatrix& w, uint32_t) {
   return w.pattern.banks % W == 0 && w.pattern.banks <= kMaxBanks;
 }
 

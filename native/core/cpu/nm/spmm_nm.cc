@@ -16,16 +16,17 @@ constexpr std::size_t kRowBlock = 4;
 template <class V, class I>
 void nmTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& a) {
   const Epilogue epi(a);
-  const std::size_t n = w.n, m = w.m, groups = w.groups, perRow = groups * n;
+  // n slots stored per group (the stride), the level's first nUsed of them read.
+  const std::size_t n = w.n, used = w.nUsed, m = w.m, groups = w.groups, perRow = groups * n;
   runKernel(
-      a, w.cols, groups * m, w.rows, uniformPrefix(w.rows, perRow + 8),
+      a, w.cols, groups * m, w.rows, uniformPrefix(w.rows, groups * used + 8),
       [&](std::size_t r0, std::size_t r1, const XView& xv) {
         for (std::size_t r = r0; r < r1; ++r) {
           const std::size_t k0 = r * perRow;
           auto groupDot = [&](std::size_t g) {
             const float* xg = xv.vec() + g * m;
             float t = 0.0f;
-            for (std::size_t e = 0, k = k0 + g * n; e < n; ++e, ++k) t += loadWeight(val, k) * xg[idx[k]];
+            for (std::size_t e = 0, k = k0 + g * n; e < used; ++e, ++k) t += loadWeight(val, k) * xg[idx[k]];
             return t;
           };
           float s0 = 0.0f, s1 = 0.0f;  // two chains (even / odd groups) hide the add latency
@@ -46,10 +47,9 @@ void nmTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
             const float* xt = xv.tile(t);
                         for (std::size_t i = 0; i < nr; ++i) {
               TileRow acc;
-              std::size_t k = (r + i) * perRow;
               for (std::size_t g = 0; g < groups; ++g) {
                 const float* xg = xt + g * m * kBatchTile;
-                for (std::size_t e = 0; e < n; ++e, ++k)
+                for (std::size_t e = 0, k = (r + i) * perRow + g * n; e < used; ++e, ++k)
                   acc.axpy(loadWeight(val, k), xg + static_cast<std::size_t>(idx[k]) * kBatchTile);
               }
               acc.copyTo(tile + i * kBatchTile);
@@ -62,7 +62,7 @@ void nmTyped(const PackedView& w, const V* val, const I* idx, const MatmulArgs& 
 }
 
 void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
-  const PackedView v = packedView(w);
+  const PackedView v = packedView(w, a.level);
   withTypes<kIndex1>(v, [&](auto val, auto idx) { nmTyped(v, val, idx, a); });
 }
 
@@ -71,10 +71,9 @@ void nmPortable(const PackedMatrix& w, const MatmulArgs& a) {
 void nmForEach(const PackedView& w, const RowBlockedEmit& emit) {
   withTypes<kIndex1>(w, [&](auto val, auto idx) {
     const std::size_t n = w.n, m = w.m;
-    std::size_t k = 0;
     for (uint32_t r = 0; r < w.rows; ++r)
       for (std::size_t g = 0; g < w.groups; ++g)
-        for (std::size_t e = 0; e < n; ++e, ++k) {
+        for (std::size_t e = 0, k = (r * w.groups + g) * n; e < w.nUsed; ++e, ++k) {
           const std::size_t col = g * m + idx[k];
           if (col < w.cols) emit(r, static_cast<uint32_t>(col), loadWeight(val, k));
         }
@@ -85,7 +84,7 @@ void nmForEach(const PackedView& w, const RowBlockedEmit& emit) {
 // rows; each chunk's raw sums then go through the ISA's vector epilogue while still in cache.
 template <const RowDotsIsa& K>
 void nmGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
-  const PackedView v = packedView(w);
+  const PackedView v = packedView(w, a.level);
   const std::size_t groups = v.groups;
   runVector(w.cols, groups * w.pattern.m, w.rows, uniformPrefix(w.rows, groups * w.pattern.n + 8), a.x,
             [&](std::size_t r0, std::size_t r1, const XView& xv) {
@@ -94,10 +93,11 @@ void nmGatherRun(const PackedMatrix& w, const MatmulArgs& a) {
             });
 }
 
-// The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0).
+// The SIMD batch-1 kernels take m <= 16 and whole vectors of groups (W % n == 0), and read every
+// stored slot: a nested matrix's sparser levels (fewer slots per group than stored) take the portable row.
 template <std::size_t W>
-bool nmVecFits(const PackedMatrix& w) {
-  return w.pattern.m <= 16 && W % w.pattern.n == 0;
+bool nmVecFits(const PackedMatrix& w, uint32_t level) {
+  return w.pattern.m <= 16 && W % w.pattern.n == 0 && w.levelEnd(level, 0) == w.pattern.n;
 }
 
 // Batched calls take the row-blocked copy (measured 2x the old N:M tile kernels from batch 2 on

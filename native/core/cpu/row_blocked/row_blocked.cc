@@ -153,16 +153,30 @@ void spmmRowBlocked(const RowBlocked& rb, const MatmulArgs& a, const RowBlockedI
   }
 }
 
+std::shared_ptr<const RowBlocked> builtRowBlocked(const PackedMatrix& w, uint32_t level) {
+  const auto c = std::static_pointer_cast<const RowBlockedLevels>(std::atomic_load(&w.kernelCache));
+  if (!c || level >= c->level.size() || !c->level[level]) return nullptr;
+  const RowBlocked& rb = *c->level[level];
+  const bool fresh = rb.from[0] == w.values.rawData() && rb.from[1] == w.indices.rawData() &&
+                     rb.from[2] == w.ptr.data() && rb.sizes[0] == w.values.size() &&
+                     rb.sizes[1] == w.indices.size() && rb.sizes[2] == w.ptr.size() && rb.rows == w.rows &&
+                     rb.cols == w.cols;
+  return fresh ? c->level[level] : nullptr;
+}
+
 }  // namespace cpu
 
 std::size_t kernelCacheBytes(const PackedMatrix& w) {
-  // kernelCache only ever holds a RowBlocked (see cachedRowBlocked).
-  const std::shared_ptr<const void> c = std::atomic_load(&w.kernelCache);
-  const auto* rb = static_cast<const cpu::RowBlocked*>(c.get());
-  if (!rb) return 0;
-  return rb->val.capacity() * sizeof(float) + rb->off.capacity() * sizeof(uint16_t) +
-         rb->ptr.capacity() * sizeof(uint32_t) + rb->lane.capacity() + rb->prefix.capacity() * sizeof(uint64_t) +
-         sizeof(cpu::RowBlocked);
+  // kernelCache only ever holds a RowBlockedLevels (see cachedRowBlocked).
+  const auto c = std::static_pointer_cast<const cpu::RowBlockedLevels>(std::atomic_load(&w.kernelCache));
+  if (!c) return 0;
+  std::size_t bytes = sizeof(cpu::RowBlockedLevels);
+  for (const auto& rb : c->level)
+    if (rb)
+      bytes += rb->val.capacity() * sizeof(float) + rb->off.capacity() * sizeof(uint16_t) +
+               rb->ptr.capacity() * sizeof(uint32_t) + rb->lane.capacity() + rb->prefix.capacity() * sizeof(uint64_t) +
+               sizeof(cpu::RowBlocked);
+  return bytes;
 }
 
 }  // namespace gsparse

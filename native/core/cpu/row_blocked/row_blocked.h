@@ -48,7 +48,7 @@ struct RowBlocked {
 
 // Whether the copy can hold w: slot offsets are uint32 in units of kRbLanes entries (padding adds at
 // most ~kRbLanes x).
-inline bool rowBlockedFits(const PackedMatrix& w) { return w.values.size() <= UINT32_MAX / 2; }
+inline bool rowBlockedFits(const PackedMatrix& w, uint32_t = 0) { return w.values.size() <= UINT32_MAX / 2; }
 
 // Smallest batch that takes the row-blocked kernel (env GSPARSE_ROW_BLOCKED_MIN_BATCH overrides; 0 = never).
 std::size_t rowBlockedMinBatch();
@@ -88,31 +88,41 @@ std::shared_ptr<const RowBlocked> buildRowBlocked(const PackedMatrix& w, ForEach
   return rb;
 }
 
-// The copy cached in w.kernelCache, built with buildRowBlocked(w, forEach) on first use (null: too large).
+// What w.kernelCache holds: the row-blocked copy of each level built so far (null: not yet). The copy
+// buckets entries by column block, so a nested level cannot be a prefix of it: one copy per level, each
+// built on the first batched call at that level (docs/nested.md, Memory).
+struct RowBlockedLevels {
+  std::vector<std::shared_ptr<const RowBlocked>> level;
+};
+
+// w's copy of `level` if it was built from w's current arrays, else null.
+std::shared_ptr<const RowBlocked> builtRowBlocked(const PackedMatrix& w, uint32_t level = 0);
+
+// The copy of `level` cached in w.kernelCache, built with buildRowBlocked(w, forEach) on first use (null:
+// too large); forEach must emit that level's entries.
 template <class ForEach>
-std::shared_ptr<const RowBlocked> cachedRowBlocked(const PackedMatrix& w, ForEach&& forEach) {
-  auto matches = [&](const RowBlocked* c) {
-    return c && c->from[0] == w.values.rawData() && c->from[1] == w.indices.rawData() &&
-           c->from[2] == w.ptr.data() && c->sizes[0] == w.values.size() && c->sizes[1] == w.indices.size() &&
-           c->sizes[2] == w.ptr.size() && c->rows == w.rows && c->cols == w.cols;
-  };
-  // kernelCache only ever holds a RowBlocked (the one kernel-private copy there is).
-  std::shared_ptr<const void> c = std::atomic_load(&w.kernelCache);
-  if (matches(static_cast<const RowBlocked*>(c.get()))) return std::static_pointer_cast<const RowBlocked>(c);
+std::shared_ptr<const RowBlocked> cachedRowBlocked(const PackedMatrix& w, uint32_t level, ForEach&& forEach) {
+  if (auto rb = builtRowBlocked(w, level)) return rb;
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
-  c = std::atomic_load(&w.kernelCache);
-  if (matches(static_cast<const RowBlocked*>(c.get()))) return std::static_pointer_cast<const RowBlocked>(c);
+  if (auto rb = builtRowBlocked(w, level)) return rb;
   std::shared_ptr<const RowBlocked> built = buildRowBlocked(w, forEach);
-  if (built) std::atomic_store(&w.kernelCache, std::shared_ptr<const void>(built));
+  if (!built) return nullptr;
+  // Publish a new set with this level added (readers hold the old one; stale copies fail the match).
+  auto next = std::make_shared<RowBlockedLevels>();
+  const auto old = std::static_pointer_cast<const RowBlockedLevels>(std::atomic_load(&w.kernelCache));
+  if (old) next->level = old->level;
+  next->level.resize(std::max<std::size_t>(next->level.size(), w.levelCount()));
+  next->level[level] = built;
+  std::atomic_store(&w.kernelCache, std::shared_ptr<const void>(std::move(next)));
   return built;
 }
 
-// Runs `a` through w's row-blocked copy (built on first use) with the ISA's kernel and epilogue. The kernel
-// table selects it only where rowBlockedFits(w).
+// Runs `a` through the row-blocked copy of w at a.level (built on first use) with the ISA's kernel and
+// epilogue. The kernel table selects it only where rowBlockedFits(w).
 template <class ForEach>
 void runRowBlocked(const PackedMatrix& w, const MatmulArgs& a, const RowBlockedIsa& isa, ForEach&& forEach) {
-  const std::shared_ptr<const RowBlocked> rb = cachedRowBlocked(w, forEach);
+  const std::shared_ptr<const RowBlocked> rb = cachedRowBlocked(w, a.level, forEach);
   if (!rb) fail(ErrorCode::Internal, "runRowBlocked: matrix too large for the row-blocked copy");
   spmmRowBlocked(*rb, a, isa);
 }
@@ -124,7 +134,7 @@ using RowBlockedEmit = std::function<void(uint32_t, uint32_t, float)>;
 // built from ForEach(view of w, emit), which emits every stored entry.
 template <const RowBlockedIsa& K, void (*ForEach)(const PackedView&, const RowBlockedEmit&)>
 void rowBlockedRun(const PackedMatrix& w, const MatmulArgs& a) {
-  runRowBlocked(w, a, K, [v = packedView(w)](const auto& emit) { ForEach(v, emit); });
+  runRowBlocked(w, a, K, [v = packedView(w, a.level)](const auto& emit) { ForEach(v, emit); });
 }
 
 // The rows (kernel_table.h) a format with a row-blocked copy ends its list with, after its own rows
