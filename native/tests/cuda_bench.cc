@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -26,6 +25,7 @@
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
 #include "gsparse/prune.h"
+#include "test_fixtures.h"
 
 using namespace gsparse;
 
@@ -38,13 +38,7 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::vector<float> gaussian(std::size_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(gen);
-  return v;
-}
+using gstest::randomMatrix;
 
 double timeMs(const PackedMatrix& m, DeviceWeights& dev, const std::vector<float>& x, std::size_t batch, int repeats,
               std::vector<float>* yOut = nullptr) {
@@ -68,13 +62,6 @@ double relErr(const std::vector<float>& a, const std::vector<float>& b) {
     den += static_cast<double>(b[i]) * b[i];
   }
   return std::sqrt(num / std::max(den, 1e-300));
-}
-
-Pattern pattern(Kind kind, uint32_t banks = 0) {
-  Pattern p;
-  p.kind = kind;
-  if (kind == Kind::GS) p.banks = banks, p.perRow = 1;
-  return p;
 }
 
 struct Row {
@@ -116,11 +103,11 @@ int main(int argc, char** argv) {
   if (profile) {
     try {
       for (uint32_t n : {4096u, 8192u}) {
-        const std::vector<float> w = gaussian(std::size_t{n} * n, n);
-        const PackedMatrix m = pruneAndPack(w.data(), n, n, pattern(Kind::GS, 32), 0.9, DType::F32);
+        const std::vector<float> w = randomMatrix(std::size_t{n} * n, n);
+        const PackedMatrix m = pruneAndPack(w.data(), n, n, gstest::gsPattern(32), 0.9, DType::F32);
         DeviceWeights dev;
         for (std::size_t b : {std::size_t{1}, std::size_t{64}}) {
-          const std::vector<float> x = gaussian(b * n, n + 1);
+          const std::vector<float> x = randomMatrix(b * n, n + 1);
           std::vector<double> ms;
           std::vector<float> y(b * n);
           MatmulArgs a;
@@ -145,19 +132,19 @@ int main(int argc, char** argv) {
   try {
     for (uint32_t n : sizes) {
       const uint32_t seed = n;  // fixed: reruns time the same matrices
-      const std::vector<float> w = gaussian(std::size_t{n} * n, seed);
-      const PackedMatrix dense = pack(w.data(), n, n, pattern(Kind::Dense), DType::F32);
+      const std::vector<float> w = randomMatrix(std::size_t{n} * n, seed);
+      const PackedMatrix dense = pack(w.data(), n, n, gstest::densePattern(), DType::F32);
       DeviceWeights denseDev;
       std::vector<double> denseMs;
       std::vector<std::vector<float>> xs;
       for (std::size_t b : batches) {
-        xs.push_back(gaussian(b * n, seed + static_cast<uint32_t>(b)));
+        xs.push_back(randomMatrix(b * n, seed + static_cast<uint32_t>(b)));
         denseMs.push_back(timeMs(dense, denseDev, xs.back(), b, repeats));
       }
       for (double sp : sparsities) {
         const auto t0 = std::chrono::steady_clock::now();
-        const PackedMatrix gsM = pruneAndPack(w.data(), n, n, pattern(Kind::GS, 32), sp, DType::F32);
-        const PackedMatrix csrM = pruneAndPack(w.data(), n, n, pattern(Kind::Csr), sp, DType::F32);
+        const PackedMatrix gsM = pruneAndPack(w.data(), n, n, gstest::gsPattern(32), sp, DType::F32);
+        const PackedMatrix csrM = pruneAndPack(w.data(), n, n, gstest::csrPattern(), sp, DType::F32);
         const double pruneS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         DeviceWeights gsDev, csrDev;
         for (std::size_t i = 0; i < batches.size(); ++i) {

@@ -47,13 +47,7 @@ namespace {
 constexpr uint32_t kRows = 4096, kCols = 4096;
 constexpr double kSparsity = 0.9;
 
-std::vector<float> gaussian(std::size_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(gen);
-  return v;
-}
+using gstest::randomMatrix;
 
 // Zeroes whole br x bc blocks with probability `drop`.
 void maskBlocks(std::vector<float>& w, uint32_t br, uint32_t bc, double drop, uint32_t seed) {
@@ -100,7 +94,7 @@ PackedMatrix buildMatrix(const std::string& name, const std::vector<float>& base
 }
 
 std::vector<Bench> buildMatrices() {
-  const std::vector<float> base = gaussian(std::size_t{kRows} * kCols, 42);
+  const std::vector<float> base = randomMatrix(std::size_t{kRows} * kCols, 42);
   std::vector<Bench> out;
   out.push_back({"dense", buildMatrix("dense", base, DType::F32)});
   out.push_back({"dense-f16", buildMatrix("dense", base, DType::F16)});
@@ -113,7 +107,7 @@ std::vector<Bench> buildMatrices() {
 // run: the call to time (matmulCpu, or one kernel-table row).
 double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxReps, double budgetS,
                 cpu::KernelFn run = matmulCpu) {
-  const std::vector<float> x = gaussian(batch * kCols, 7);
+  const std::vector<float> x = randomMatrix(batch * kCols, 7);
   std::vector<float> y(batch * kRows);
   MatmulArgs a;
   a.x = x.data();
@@ -149,7 +143,7 @@ double medianMs(const PackedMatrix& w, std::size_t batch, int minReps, int maxRe
 // copy at batch 64 (one group of 4 tiles), best of 5 sweeps over all chunks; 0 when w has no copy.
 double kernelOnlyRate(const PackedMatrix& w) {
   if (activeIsa() == Isa::Scalar) return 0.0;
-  const std::vector<float> x = gaussian(64 * kCols, 7);
+  const std::vector<float> x = randomMatrix(64 * kCols, 7);
   std::vector<float> y(64 * kRows);
   MatmulArgs a;
   a.x = x.data();
@@ -280,7 +274,7 @@ int timeKernel(const char* name, std::vector<std::size_t> batches, bool batchesG
                                [&](std::size_t b) { return b < row->minBatch || b > row->maxBatch; }),
                 batches.end());
   batches.erase(std::unique(batches.begin(), batches.end()), batches.end());
-  const std::vector<float> base = gaussian(std::size_t{kRows} * kCols, 42);
+  const std::vector<float> base = randomMatrix(std::size_t{kRows} * kCols, 42);
   for (const KernelMatrix& km : kKernelMatrices) {
     if (km.kind != row->kind) continue;
     const char* m = km.name;

@@ -1,6 +1,7 @@
-// Shared fixtures of the native tests and the microbenchmark: pattern factories, shapes, the
-// masking that gives a random dense matrix a pattern (independent of the library's own pruning),
-// the epilogue cases with their float64 reference, and edits of serialized bytes.
+// Shared fixtures of the native tests and the benchmarks: random matrices, pattern factories and the
+// patterns every format test covers, shapes, the masking that gives a random dense matrix a pattern
+// (independent of the library's own pruning), stored values, and the epilogue cases with their
+// float64 reference, and edits of serialized bytes.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "gsparse/fp16.h"
 #include "gsparse/kernels.h"
 #include "gsparse/pattern.h"
 #include "gsparse/serialize.h"
@@ -18,6 +20,35 @@ namespace gstest {
 struct Shape {
   uint32_t rows, cols;
 };
+
+// Deterministic Gaussian weights.
+inline std::vector<float> randomMatrix(std::size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(gen);
+  return v;
+}
+
+// A Gaussian weight at least 0.1 away from 0: never 0 (which means pruned), also after fp16 rounding.
+inline float nonzeroWeight(std::mt19937& gen) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  const float v = d(gen);
+  return v < 0 ? v - 0.1f : v + 0.1f;
+}
+
+// n nonzero weights (nonzeroWeight), deterministic.
+inline std::vector<float> nonzeroMatrix(std::size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<float> w(n);
+  for (auto& v : w) v = nonzeroWeight(gen);
+  return w;
+}
+
+// The value a weight has once stored in dtype.
+inline float stored(float v, gsparse::DType dtype) {
+  return dtype == gsparse::DType::F16 ? gsparse::halfToFloat(gsparse::floatToHalf(v)) : v;
+}
 
 inline gsparse::Pattern kindPattern(gsparse::Kind kind) {
   gsparse::Pattern p;
@@ -45,6 +76,17 @@ inline gsparse::Pattern gsPattern(uint32_t banks, uint32_t perRow = 1, bool perm
   p.perRow = perRow;
   p.permute = permute;
   return p;
+}
+
+// The patterns the format tests (pack, validate, serialize) cover: every kind, edge parameters (1:4,
+// 5:5, gs:16x16, ...), partial blocks and groups, GS with and without permute.
+inline std::vector<gsparse::Pattern> allPatterns() {
+  return {densePattern(),       csrPattern(),          channelPattern(),       blockPattern(4, 1),
+          blockPattern(1, 8),   blockPattern(4, 4),    blockPattern(3, 5),     nmPattern(2, 4),
+          nmPattern(1, 4),      nmPattern(4, 8),       nmPattern(3, 16),       nmPattern(5, 5),
+          gsPattern(16),        gsPattern(16, 4),      gsPattern(16, 16),      gsPattern(8),
+          gsPattern(32),        gsPattern(16, 1, true), gsPattern(8, 1, true), gsPattern(8, 2, true),
+          gsPattern(32, 1, true), gsPattern(32, 2, true)};
 }
 
 // Zeroes each br x bc block of the row-major s.rows x s.cols matrix w (edge blocks clipped) with

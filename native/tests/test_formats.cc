@@ -25,21 +25,16 @@ namespace {
 // ---- patterns and shapes -------------------------------------------------------------------------
 
 using gstest::Shape;
+using gstest::allPatterns;
 using gstest::blockPattern;
 using gstest::channelPattern;
 using gstest::csrPattern;
 using gstest::densePattern;
 using gstest::gsPattern;
 using gstest::nmPattern;
+using gstest::stored;
 
 const Shape kShapes[] = {{1, 1}, {7, 5}, {16, 16}, {33, 70}, {200, 777}, {64, 1025}, {3, 70000}};
-
-std::vector<Pattern> allPatterns() {
-  return {densePattern(),     csrPattern(),         channelPattern(),          blockPattern(4, 1),  blockPattern(1, 8),
-          blockPattern(4, 4), blockPattern(3, 5),   nmPattern(2, 4),           nmPattern(1, 4),     nmPattern(4, 8),
-          nmPattern(3, 16),   nmPattern(5, 5),      gsPattern(16),             gsPattern(16, 4),    gsPattern(16, 16),
-          gsPattern(8),       gsPattern(32),        gsPattern(16, 1, true),    gsPattern(8, 2, true), gsPattern(32, 1, true)};
-}
 
 std::string label(const Pattern& p, Shape s, DType t) {
   return patternToString(p) + " " + std::to_string(s.rows) + "x" + std::to_string(s.cols) +
@@ -48,48 +43,25 @@ std::string label(const Pattern& p, Shape s, DType t) {
 
 // ---- test-local masking: random matrices that have a pattern -------------------------------------
 
-// Gaussian weights, never exactly 0 (0 means pruned).
-std::vector<float> nonzeroWeights(std::size_t n, uint32_t seed) {
-  std::vector<float> w = gstest::randomMatrix(n, seed);
-  for (float& v : w) v += v >= 0 ? 0.05f : -0.05f;
-  return w;
-}
-
-void zeroAtRandom(std::vector<float>& w, double fraction, std::mt19937& gen) {
-  std::bernoulli_distribution drop(fraction);
-  for (float& v : w) {
-    if (drop(gen)) v = 0.0f;
-  }
-}
+using gstest::nonzeroMatrix;
 
 // Block: whole blocks dropped, then single entries (a stored block may hold zeros).
 void maskBlocks(std::vector<float>& w, Shape s, const Pattern& p, std::mt19937& gen) {
   gstest::dropBlocks(w, s, p.blockRows, p.blockCols, 0.5, gen);
-  zeroAtRandom(w, 0.2, gen);
+  gstest::dropBlocks(w, s, 1, 1, 0.2, gen);
 }
 
 // Channel: whole rows dropped, then single entries.
 void maskRows(std::vector<float>& w, Shape s, std::mt19937& gen) {
   gstest::dropBlocks(w, s, 1, s.cols, 0.4, gen);
-  zeroAtRandom(w, 0.2, gen);
+  gstest::dropBlocks(w, s, 1, 1, 0.2, gen);
 }
 
-// N:M: the n largest magnitudes of every group of m survive; some survivors are dropped too, so
-// groups with fewer than n nonzeros (filler slots) occur.
+// N:M: n random survivors in every group of m; some survivors are dropped too, so groups with fewer
+// than n nonzeros (filler slots) occur.
 void maskNM(std::vector<float>& w, Shape s, const Pattern& p, std::mt19937& gen) {
-  std::bernoulli_distribution dropKept(0.2);
-  for (uint32_t r = 0; r < s.rows; ++r) {
-    for (uint32_t c0 = 0; c0 < s.cols; c0 += p.m) {
-      float* g = &w[size_t(r) * s.cols + c0];
-      uint32_t width = std::min(p.m, s.cols - c0);
-      std::vector<uint32_t> idx(width);
-      std::iota(idx.begin(), idx.end(), 0u);
-      std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) { return std::fabs(g[a]) > std::fabs(g[b]); });
-      for (uint32_t k = 0; k < width; ++k) {
-        if (k >= p.n || dropKept(gen)) g[idx[k]] = 0.0f;
-      }
-    }
-  }
+  gstest::keepRandomNM(w, s, p.n, p.m, gen);
+  gstest::dropBlocks(w, s, 1, 1, 0.2, gen);
 }
 
 // GS, cols >= B: builds every group from random full packs (a random bank per lane, distinct within
@@ -131,10 +103,10 @@ uint32_t buildGsGroup(std::vector<float>& w, Shape s, const Pattern& p, const st
 // still fits), leaving padding lanes to fill (about 10%, inside what pack() accepts).
 std::vector<float> gsMatrix(Shape s, const Pattern& p, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, seed + 1), w(values.size(), 0.0f);
+  std::vector<float> values = nonzeroMatrix(size_t(s.rows) * s.cols, seed + 1), w(values.size(), 0.0f);
   if (s.cols < p.banks) {  // banks are waived: any matrix has the pattern
     w = values;
-    zeroAtRandom(w, 0.5, gen);
+    gstest::dropBlocks(w, s, 1, 1, 0.5, gen);
     return w;
   }
   const uint32_t R = p.groupRows();
@@ -157,10 +129,10 @@ std::vector<float> gsMatrix(Shape s, const Pattern& p, uint32_t seed) {
 // has the same count and sorting rows by count recovers the groups; then the rows are shuffled.
 std::vector<float> gsPermutedMatrix(Shape s, const Pattern& p, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, seed + 1), w(values.size(), 0.0f);
+  std::vector<float> values = nonzeroMatrix(size_t(s.rows) * s.cols, seed + 1), w(values.size(), 0.0f);
   if (s.cols < p.banks) {
     w = values;
-    zeroAtRandom(w, 0.5, gen);
+    gstest::dropBlocks(w, s, 1, 1, 0.5, gen);
     return w;
   }
   const uint32_t R = p.groupRows();
@@ -183,10 +155,10 @@ std::vector<float> gsPermutedMatrix(Shape s, const Pattern& p, uint32_t seed) {
 
 std::vector<float> matrixWithPattern(const Pattern& p, Shape s, uint32_t seed) {
   std::mt19937 gen(seed);
-  std::vector<float> w = nonzeroWeights(size_t(s.rows) * s.cols, seed);
+  std::vector<float> w = nonzeroMatrix(size_t(s.rows) * s.cols, seed);
   switch (p.kind) {
     case Kind::Dense: break;
-    case Kind::Csr: zeroAtRandom(w, 0.6, gen); break;
+    case Kind::Csr: gstest::dropBlocks(w, s, 1, 1, 0.6, gen); break;
     case Kind::Block: maskBlocks(w, s, p, gen); break;
     case Kind::Channel: maskRows(w, s, gen); break;
     case Kind::NM: maskNM(w, s, p, gen); break;
@@ -196,8 +168,6 @@ std::vector<float> matrixWithPattern(const Pattern& p, Shape s, uint32_t seed) {
 }
 
 // ---- checks from outside the implementation ------------------------------------------------------
-
-float stored(float v, DType t) { return t == DType::F32 ? v : halfToFloat(floatToHalf(v)); }
 
 bool validates(const PackedMatrix& m, std::string* why = nullptr) {
   try {
@@ -442,7 +412,7 @@ bool gsAcceptable(const std::vector<float>& w, Shape s, const Pattern& p) {
 // Unstructured random matrix whose rows have very different densities.
 std::vector<float> unstructured(Shape s, uint32_t seed, double minDensity, double maxDensity) {
   std::mt19937 gen(seed);
-  std::vector<float> w = nonzeroWeights(size_t(s.rows) * s.cols, seed);
+  std::vector<float> w = nonzeroMatrix(size_t(s.rows) * s.cols, seed);
   std::uniform_real_distribution<double> density(minDensity, maxDensity);
   for (uint32_t r = 0; r < s.rows; ++r) {
     std::bernoulli_distribution keep(density(gen));
@@ -501,7 +471,7 @@ TEST(gs_packs_exactly_when_padding_is_within_the_limit) {
 TEST(gs_dense_matrix_has_no_padding) {
   for (const Pattern& p : {gsPattern(16), gsPattern(16, 4), gsPattern(16, 16), gsPattern(8), gsPattern(32, 2, true)}) {
     const Shape s{64, 96};
-    std::vector<float> w = nonzeroWeights(size_t(s.rows) * s.cols, 5);
+    std::vector<float> w = nonzeroMatrix(size_t(s.rows) * s.cols, 5);
     PackedMatrix m = pack(w.data(), s.rows, s.cols, p, DType::F32);
     CHECK_MSG(m.nonzeros() == m.values.size() && m.values.size() == w.size(), patternToString(p));
     checkRoundTrip(w, s, p, DType::F32, patternToString(p));
@@ -555,7 +525,7 @@ TEST(gs_pack_prefix_is_a_sparser_level) {
 TEST(gs_pack_4096_square_half_dense) {
   const Shape s{4096, 4096};
   const Pattern p = gsPattern(16);
-  std::vector<float> values = nonzeroWeights(size_t(s.rows) * s.cols, 3), w(values.size(), 0.0f);
+  std::vector<float> values = nonzeroMatrix(size_t(s.rows) * s.cols, 3), w(values.size(), 0.0f);
   std::mt19937 gen(3);
   for (uint32_t g0 = 0; g0 < s.rows; g0 += 16) {
     std::vector<uint32_t> rows(16);
@@ -692,7 +662,7 @@ TEST(validate_catches_nm_corruptions) {
 
 TEST(validate_catches_gs_corruptions) {
   // A dense matrix: every group has 128 packs; group 2 (rows 32..36) has virtual rows.
-  std::vector<float> w = nonzeroWeights(37 * 128, 4);
+  std::vector<float> w = nonzeroMatrix(37 * 128, 4);
   PackedMatrix m = pack(w.data(), 37, 128, gsPattern(16), DType::F32);
   PackedMatrix pm = pack(w.data(), 37, 128, gsPattern(16, 1, true), DType::F32);
   expectCorrupt(m, "bank clash", [](PackedMatrix& b) { b.indices.set(1, (b.indices.get(0) + 16) % 128); });

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -33,15 +32,6 @@ struct Register {
 inline void report(const char* file, int line, const std::string& what) {
   ++failures();
   std::fprintf(stderr, "  FAIL %s:%d: %s\n", file, line, what.c_str());
-}
-
-// Deterministic Gaussian weights.
-inline std::vector<float> randomMatrix(std::size_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(gen);
-  return v;
 }
 
 inline int runAll() {

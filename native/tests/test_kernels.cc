@@ -52,20 +52,10 @@ std::vector<Isa> supportedIsas() {
   return isas;
 }
 
-// A nonzero weight whose magnitude survives fp16 rounding.
-float nonzeroWeight(std::mt19937& gen) {
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  const float v = d(gen);
-  return v < 0 ? v - 0.1f : v + 0.1f;
-}
-
 // ---- test-local matrices with each pattern ------------------------------------------------------
 
 std::vector<float> denseNoZeros(const Shape& s, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::vector<float> w(std::size_t{s.rows} * s.cols);
-  for (auto& v : w) v = nonzeroWeight(gen);
-  return w;
+  return gstest::nonzeroMatrix(std::size_t{s.rows} * s.cols, seed);
 }
 
 // Keeps each element (or each R x C block, or each row) with probability keep.
@@ -111,7 +101,7 @@ std::vector<float> gsStructured(const Shape& s, uint32_t B, uint32_t E, bool rev
       for (uint32_t p = 0; p < packs; ++p)
         for (uint32_t e = 0; e < E; ++e) {
           const uint32_t lane = r * E + e, bank = sigma[(lane + E * p) % B];
-          w[std::size_t{g0 + r} * s.cols + rho[p / R] * B + bank] = nonzeroWeight(gen);
+          w[std::size_t{g0 + r} * s.cols + rho[p / R] * B + bank] = gstest::nonzeroWeight(gen);
         }
     }
   }
@@ -408,12 +398,9 @@ TEST(dense_sgemm_shapes) {
 TEST(kernel_cache_bytes_follow_the_copy) {
   const Shape s{300, 520};
   std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, 5);
-  const std::vector<float> keep = gstest::randomMatrix(w.size(), 6);
-  for (std::size_t i = 0; i < w.size(); ++i)
-    if (std::fabs(keep[i]) > 0.67f) w[i] = 0.0f;  // ~50% kept
-  Pattern p;
-  p.kind = Kind::Csr;
-  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, p, DType::F32);
+  std::mt19937 gen(6);
+  gstest::dropBlocks(w, s, 1, 1, 0.5, gen);
+  const PackedMatrix pm = pack(w.data(), s.rows, s.cols, gstest::csrPattern(), DType::F32);
   CHECK(kernelCacheBytes(pm) == 0);
   std::vector<float> x(64 * s.cols, 1.0f), y(64 * s.rows);
   const MatmulArgs args = matmulArgs(x, 64, y);
@@ -439,7 +426,6 @@ Finite classify(float v) { return std::isnan(v) ? Finite::NaN : std::isinf(v) ? 
 TEST(inf_in_x_same_rows_at_every_batch) {
   const Shape s{300, 520};
   std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, 77);
-  const std::vector<float> keep = gstest::randomMatrix(w.size(), 78);
   std::size_t gsPadding = 0;
   for (const auto& f : kFormats) {
     // The Inf's column: where a GS padding lane points, else the first column of the row-blocked
@@ -457,9 +443,10 @@ TEST(inf_in_x_same_rows_at_every_batch) {
       pm = pack(m.data(), s.rows, s.cols, f.pattern, DType::F32);
     } else {
       std::vector<float> m = f.matrices(f.pattern, s, 79).back();
-      if (f.pattern.kind == Kind::Csr)  // ~10% kept at random: rows of uneven counts
-        for (std::size_t i = 0; i < m.size(); ++i)
-          if (std::fabs(keep[i]) > 0.13f) m[i] = 0.0f;
+      if (f.pattern.kind == Kind::Csr) {  // ~10% kept at random: rows of uneven counts
+        std::mt19937 gen(78);
+        gstest::dropBlocks(m, s, 1, 1, 0.9, gen);
+      }
       pm = pack(m.data(), s.rows, s.cols, f.pattern, DType::F32);
     }
     std::vector<float> dense(std::size_t{s.rows} * s.cols);

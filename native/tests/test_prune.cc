@@ -11,50 +11,44 @@
 #include <vector>
 
 #include "gsparse/errors.h"
-#include "gsparse/fp16.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/pattern.h"
 #include "gsparse/prune.h"
 #include "gsparse/serialize.h"
+#include "test_fixtures.h"
 #include "test_framework.h"
 
 using namespace gsparse;
 
 namespace {
 
-// Test-local parser of the string forms in docs/formats.md, Patterns (the library's parser lives in TypeScript).
+// Test-local parser of the string forms in docs/formats.md, Patterns (the library's parser lives in
+// TypeScript), onto the shared pattern factories.
 Pattern parse(const std::string& s) {
-  Pattern p;
-  if (s == "dense") p.kind = Kind::Dense;
-  else if (s == "csr") p.kind = Kind::Csr;
-  else if (s == "channel") p.kind = Kind::Channel;
-  else if (s.rfind("block:", 0) == 0) {
-    p.kind = Kind::Block;
-    std::sscanf(s.c_str() + 6, "%ux%u", &p.blockRows, &p.blockCols);
-  } else if (s.rfind("gs:", 0) == 0) {
-    p.kind = Kind::GS;
-    p.perRow = 1;
-    std::sscanf(s.c_str() + 3, "%ux%u", &p.banks, &p.perRow);
-    p.permute = s.find(":permute") != std::string::npos;
-  } else {
-    p.kind = Kind::NM;
-    std::sscanf(s.c_str(), "%u:%u", &p.n, &p.m);
+  unsigned a = 0, b = 1;
+  if (s == "dense") return gstest::densePattern();
+  if (s == "csr") return gstest::csrPattern();
+  if (s == "channel") return gstest::channelPattern();
+  if (s.rfind("block:", 0) == 0) {
+    std::sscanf(s.c_str() + 6, "%ux%u", &a, &b);
+    return gstest::blockPattern(a, b);
   }
-  return p;
+  if (s.rfind("gs:", 0) == 0) {
+    std::sscanf(s.c_str() + 3, "%ux%u", &a, &b);
+    return gstest::gsPattern(a, b, s.find(":permute") != std::string::npos);
+  }
+  std::sscanf(s.c_str(), "%u:%u", &a, &b);
+  return gstest::nmPattern(a, b);
 }
 
 const char* const kPatterns[] = {"dense",   "csr",     "block:4x1", "block:4x4",    "block:1x8",
                                  "2:4",     "1:4",     "gs:16",     "gs:8",         "gs:32",
                                  "gs:16x4", "gs:16x16", "gs:16:permute", "gs:16x4:permute", "channel"};
 
-struct Shape {
-  uint32_t rows, cols;
-};
+using gstest::Shape;
+using gstest::stored;
 
 uint64_t keepTarget(uint64_t total, double s) { return static_cast<uint64_t>(std::llround((1.0 - s) * total)); }
-
-// The value a kept weight must have after storage in dtype.
-float stored(float v, DType dtype) { return dtype == DType::F16 ? halfToFloat(floatToHalf(v)) : v; }
 
 // Indices of w by descending |w|, ties by index: the reference ranking (a full sort is fine here).
 std::vector<uint32_t> byMagnitude(const std::vector<float>& w) {

@@ -17,38 +17,27 @@ using namespace gsparse;
 
 namespace {
 
-std::vector<Pattern> allPatterns() {
-  using namespace gstest;
-  return {densePattern(),     csrPattern(),        channelPattern(),     blockPattern(4, 1),
-          blockPattern(3, 5), nmPattern(2, 4),     nmPattern(3, 16),     gsPattern(16, 1),
-          gsPattern(16, 4),   gsPattern(8, 1, true), gsPattern(32, 2, true)};
-}
+using gstest::allPatterns;
 
-// A matrix that has pattern p: random zeros (csr, block, channel, dense), the first n nonzeros of
-// every group (N:M), or bank-balanced rows (GS: every row holds the same number of nonzeros in each
-// bank, so every group's banks hold exactly as many as its packs).
+// A matrix that has pattern p: random zeros (csr, block; channel: whole rows, then entries), n random
+// survivors per group, some dropped again (N:M), or bank-balanced rows (GS: every row holds the same
+// number of nonzeros in each bank, so every group's banks hold exactly as many as its packs).
 std::vector<float> matrixFor(const Pattern& p, uint32_t rows, uint32_t cols, uint32_t seed) {
+  const gstest::Shape s{rows, cols};
   std::vector<float> w = gstest::randomMatrix(size_t(rows) * cols, seed);
   std::mt19937 gen(seed);
-  std::bernoulli_distribution drop(0.5);
-  for (uint32_t r = 0; r < rows; ++r) {
-    float* row = &w[size_t(r) * cols];
-    if (p.kind == Kind::NM) {
+  if (p.kind == Kind::GS && cols >= p.banks) {
+    // Keep the even runs of B columns that lie wholly inside the matrix: one nonzero per bank each.
+    for (uint32_t r = 0; r < rows; ++r)
       for (uint32_t c = 0; c < cols; ++c) {
-        if (c % p.m >= p.n || drop(gen)) row[c] = 0.0f;
+        const uint32_t run = c / p.banks;
+        if (run % 2 == 1 || uint64_t{run + 1} * p.banks > cols) w[size_t(r) * cols + c] = 0.0f;
       }
-    } else if (p.kind == Kind::GS && cols >= p.banks) {
-      // Keep the even runs of B columns that lie wholly inside the matrix: one nonzero per bank each.
-      for (uint32_t c = 0; c < cols; ++c) {
-        uint32_t run = c / p.banks;
-        if (run % 2 == 1 || uint64_t{run + 1} * p.banks > cols) row[c] = 0.0f;
-      }
-    } else if (p.kind != Kind::Dense) {
-      for (uint32_t c = 0; c < cols; ++c) {
-        if (drop(gen) || (p.kind == Kind::Channel && r % 3 == 0)) row[c] = 0.0f;
-      }
-    }
+    return w;
   }
+  if (p.kind == Kind::NM) gstest::keepRandomNM(w, s, p.n, p.m, gen);
+  if (p.kind == Kind::Channel) gstest::dropBlocks(w, s, 1, cols, 0.3, gen);
+  if (p.kind != Kind::Dense) gstest::dropBlocks(w, s, 1, 1, 0.5, gen);
   return w;
 }
 

@@ -1,6 +1,7 @@
-// The CPU kernel table: one row per kernel, listed by its family (kernels_<family> in spmm_<family>.cc)
-// and read by dispatch (matmulCpu), test_kernels (every row on edge shapes) and gsparse_microbench
-// (--list, --kernel NAME). Selection is kept apart from the lists (selectKernel, dispatch.cc).
+// The CPU kernel table: one row per kernel, listed by its family (kernels<Family>() in
+// <family>/spmm_<format>.cc) and read by dispatch (matmulCpu), test_kernels (every row on edge shapes)
+// and gsparse_microbench (--list, --kernel NAME). Selection is kept apart from the lists
+// (selectKernel, dispatch.cc).
 //
 // A row's name says <format>_<dtype>_<op><tile>__<isa>, like XNNPACK's ukernel names:
 //   op: dot (batch-1 row dot products), gather (batch-1 SIMD gathers of x), gatherb (small-batch
@@ -8,8 +9,9 @@
 //   row-blocked copy, row_blocked.h), gemv / gemm (dense packed micro-kernels);
 //   tile: rows x batch columns per register block where it has one.
 //
-// A row's ISA code comes from its family's ISA table (struct <Family>Isa in <family>/<family>_isa.h:
-// the ISA kernels' function pointers, k<Family>Avx2 / k<Family>Avx512). Each per-ISA file
+// A row's ISA code comes from its family's ISA table (struct <Family>Isa in <family>/<family>_isa.h,
+// RowDotsIsa for CSR and N:M: the ISA kernels' function pointers, k<Family>Avx2 / k<Family>Avx512,
+// passed to the row function as a template argument). Each per-ISA file
 // (<family>/*_avx2.cc, *_avx512.cc, compiled with that ISA's flags) defines its table in one line from
 // the templates over the ISA's vector helpers VT in <family>/*_simd.h, constant-initialized, so no
 // ISA code runs before cpuid is checked. The ISA files define nothing else: every function they hold

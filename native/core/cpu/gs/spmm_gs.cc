@@ -2,9 +2,9 @@
 // lane accumulates x[col] * value on its own (the SIMD-gather shape of docs/gs.md), and the E
 // lanes of a row are reduced once per group. Batch > 1: each lane does an axpy over the batch tile
 // into its row's accumulator, row by row. Outputs go to row g*R + r, or rowIds[g*R + r] with permute.
-// With AVX-512 / AVX2 (the GsIsa tables of gs_isa.h): batch 1 = vpgatherdps
-// per pack; batch 2 = gather from row-major x (packs loaded once for both rows); batch >= 3 = the
-// row-blocked copy shared with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
+// With AVX-512 / AVX2 (the GsIsa tables of gs_isa.h): batch 1 = vpgatherdps per pack; batch 2 =
+// gather from row-major x (packs loaded once for both rows); batch >= 3 = the row-blocked copy shared
+// with CSR and N:M (row_blocked.h). Bias + activation applied in the store.
 // The rows of the kernel table (kernel_table.h) are at the end.
 
 #include "../kernel_table.h"
