@@ -1,6 +1,7 @@
 // Every row of the CPU kernel table (core/cpu/kernel_table.h) against a float64 reference, called
 // directly on edge shapes (partial groups / blocks, odd sizes, batch 1 / 2 / 3 / 33 / 64 within
-// the row's range, every epilogue); one "PASS <kernel name>" line per row. Then the selection:
+// the row's range, every epilogue), and on every level of nested matrices (docs/nested.md); one
+// "PASS <kernel name>" line per row. Then the selection:
 // every row is what matmulCpu dispatches for some case, and the formats through matmulCpu at
 // larger batches, thread counts, Inf / NaN in x.
 //
@@ -23,6 +24,7 @@
 
 #include "gsparse/hardware.h"
 #include "gsparse/kernels.h"
+#include "gsparse/nested.h"
 #include "gsparse/prune.h"
 #include "gsparse/packed_matrix.h"
 #include "gsparse/thread_pool.h"
@@ -259,6 +261,39 @@ void forEachMatrix(const Kind* kind, DType dtype,
   }
 }
 
+// The levels each format is nested at here: N:M keeps m and halves n (none for odd n), the others
+// three sparsities; dense has none.
+std::vector<double> nestedLevels(const Pattern& p) {
+  if (p.kind == Kind::Dense) return {};
+  if (p.kind == Kind::NM)
+    return p.n % 2 == 0 ? std::vector<double>{1.0 - double(p.n) / p.m, 1.0 - double(p.n / 2) / p.m} : std::vector<double>{};
+  return {0.3, 0.6, 0.9};
+}
+
+// Calls f(shape, nested matrix, level, that level's dense form, label) for every level of a nested matrix
+// (packNested of random weights) of every format of `kind` in dtype on every shape.
+void forEachNestedLevel(Kind kind, DType dtype,
+                        const std::function<void(const Shape&, const PackedMatrix&, uint32_t,
+                                                 const std::vector<float>&, const std::string&)>& f) {
+  uint32_t seed = 500;
+  for (const FormatCase& fc : kFormats) {
+    const std::vector<double> levels = nestedLevels(fc.pattern);
+    if (fc.pattern.kind != kind || levels.empty()) continue;
+    for (const Shape& s : kShapes) {
+      const std::vector<float> w = gstest::randomMatrix(std::size_t{s.rows} * s.cols, seed++);
+      const PackedMatrix pm = packNested(w.data(), s.rows, s.cols, fc.pattern, levels, dtype);
+      validate(pm);
+      for (uint32_t level = 0; level < pm.levelCount(); ++level) {
+        std::vector<float> dense(std::size_t{s.rows} * s.cols);
+        toDenseLevel(pm, level, dense.data());
+        f(s, pm, level, dense,
+          std::string("nested ") + fc.name + (dtype == DType::F16 ? " f16 " : " f32 ") + std::to_string(s.rows) + "x" +
+              std::to_string(s.cols) + " level " + std::to_string(level));
+      }
+    }
+  }
+}
+
 // One kernel-table row, called directly on every test matrix and batch it accepts.
 void runRow(const cpu::KernelRow& row) {
   if (static_cast<int>(row.isa) > static_cast<int>(detectedIsa())) {
@@ -281,6 +316,21 @@ void runRow(const cpu::KernelRow& row) {
                               label);
                   }
                 });
+  forEachNestedLevel(row.kind, row.dtype,
+                     [&](const Shape& s, const PackedMatrix& pm, uint32_t level, const std::vector<float>& dense,
+                         const std::string& label) {
+                       for (std::size_t batch : kBatches) {
+                         if (!cpu::kernelAccepts(row, pm, batch, level)) continue;
+                         ++cases;
+                         CHECK_MSG(checkOutputs(dense, s, batch, seed++, std::string(row.name) + " " + label,
+                                                [&](const MatmulArgs& args) {
+                                                  MatmulArgs at = args;
+                                                  at.level = level;
+                                                  row.run(pm, at);
+                                                }) == 0,
+                                   label);
+                       }
+                     });
   CHECK_MSG(cases > 0, std::string(row.name) + ": no test matrix exercises this row");
   if (row.indexWidths != cpu::kAnyIndex)  // a row restricted to some widths is tested at each of them
     CHECK_MSG(widths == row.indexWidths, std::string(row.name) + ": index widths tested " + std::to_string(widths) +
