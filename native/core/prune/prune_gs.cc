@@ -22,37 +22,105 @@ namespace {
 constexpr uint32_t kNoRow = PackedMatrix::kNoRow;
 
 // Fills the packs of one group at a time; its buffers are reused across the groups of one worker.
-// Invariants after fill() or fillMore(): in every pack, row r owns lanes [r*E, r*E + E) of which the
+// Invariants after fill() or fillLevel(): in every pack, row r owns lanes [r*E, r*E + E) of which the
 // first rowFill_ are real weights; real lanes sit in distinct banks (banks_ bit set); padding lanes
 // hold value 0 and, when cols >= B, the smallest column of a bank no other lane of the pack uses.
 class GroupPacker {
  public:
   GroupPacker(const float* w, const float* importance, uint32_t cols, const Pattern& p)
-      : w_(w), importance_(importance), cols_(cols), B_(p.banks), E_(p.perRow), R_(p.groupRows()) {}
+      : w_(w), importance_(importance), cols_(cols), B_(p.banks), E_(p.perRow), R_(p.groupRows()),
+        divMagic_(cols > 1 ? UINT64_MAX / cols + 1 : 0) {}
 
-  // Starts a group. rowOf[r]: original row of group row r (kNoRow for a virtual row); packs: the
-  // budget P; cut: the layer threshold (Ranking cut over all weights).
+  // rowOf[r]: original row of group row r (kNoRow for a virtual row); packs: the group's budget P;
+  // cut: the layer threshold (Ranking cut over all weights).
   void fill(const uint32_t* rowOf, uint32_t packs, uint64_t cut) {
     rowOf_ = rowOf;
-    taken_.clear();
-    takenCount_ = 0;
-    fillPacks(packs, cut, nullptr);
+    reset(packs);
+    if (P_ == 0) return;
+
+    // Candidates: every weight of the group's real rows, keyed for "largest importance first" with ties
+    // broken by (group row, column). The local index r*cols + c fits 32 bits: R*cols <= rows*cols
+    // unless the matrix has fewer than R rows, and then r < rows. Those above the layer threshold go
+    // to the front, the rest to the back.
+    const std::size_t n = static_cast<std::size_t>(realRows_) * cols_;
+    keys_.resize(n);
+    std::size_t front = 0, back = n;
+    for (uint32_t r = 0; r < R_; ++r) {
+      if (rowOf_[r] == kNoRow) continue;
+      const uint64_t global = static_cast<uint64_t>(rowOf_[r]) * cols_, local = static_cast<uint64_t>(r) * cols_;
+      const float* x = importance_ + global;
+      for (uint32_t c = 0; c < cols_; ++c) {
+        const uint64_t k = Ranking::key(x[c], local + c);
+        if (Ranking::key(x[c], global + c) < cut) keys_[front++] = k;  // the layer's order decides
+        else keys_[--back] = k;
+      }
+    }
+
+    // Take the candidates in descending order without sorting them all: first the ones above the
+    // threshold (about the budget), then, while lanes stay empty, batches of the rest ordered only
+    // as far as needed (nth_element + sort). Before each batch, candidates of rows that are already
+    // full are dropped (a full row stays full); batches grow geometrically, so rounds are few.
+    const uint64_t capacity = static_cast<uint64_t>(P_) * realRows_ * E_;
+    const uint32_t rowCapacity = P_ * E_;
+    std::size_t pos = 0, end = front, live = n;
+    for (uint32_t round = 0; pos < live && filled_ < capacity; ++round) {
+      if (pos < front) {
+        sortByScore(front);  // the front is in ascending index order: a stable sort by score suffices
+      } else {
+        if (pos < end && end < live) std::nth_element(keys_.begin() + pos, keys_.begin() + end, keys_.begin() + live);
+        std::sort(keys_.begin() + pos, keys_.begin() + end);
+      }
+      for (std::size_t i = pos; i < end && filled_ < capacity; ++i) {
+        const uint32_t local = Ranking::indexOf(keys_[i]);
+        place(local / cols_, local % cols_);
+      }
+      pos = end;
+      if (filled_ == capacity) break;
+      live = static_cast<std::size_t>(
+          std::partition(keys_.begin() + pos, keys_.begin() + live,
+                         [&](uint64_t k) { return rowPlaced_[Ranking::indexOf(k) / cols_] < rowCapacity; }) -
+          keys_.begin());
+      end = std::min<std::size_t>(live, pos + ((capacity - filled_) << std::min(round + 1, 24u)) + B_);
+    }
+    pad();
   }
 
-  // Nested levels: `packs` more packs for the same group at the denser level's cut, from the weights
-  // that no earlier fill of the group took (those packs were written already).
-  void fillMore(uint32_t packs, uint64_t cut) {
-    if (taken_.empty()) taken_.assign(static_cast<std::size_t>(R_) * cols_, 0);
+  // Nested levels: starts a group whose levels fillLevel() fills, sparsest first. Every level takes
+  // candidates in the same descending order as fill(), so they are sorted once, all of them, here.
+  void startLevels(const uint32_t* rowOf) {
+    rowOf_ = rowOf;
+    keys_.clear();
+    for (uint32_t r = 0; r < R_; ++r) {
+      if (rowOf_[r] == kNoRow) continue;
+      const float* x = importance_ + static_cast<uint64_t>(rowOf_[r]) * cols_;
+      for (uint32_t c = 0; c < cols_; ++c) keys_.push_back(Ranking::key(x[c], static_cast<uint64_t>(r) * cols_ + c));
+    }
+    sortByScore(keys_.size());  // built in ascending index order
+    taken_.assign(static_cast<std::size_t>(R_) * cols_, 0);
+  }
+
+  // The next denser level: `packs` new packs for the group, filled as fill() fills, from the weights
+  // that no earlier level of the group took (their packs were written already).
+  void fillLevel(uint32_t packs) {
+    reset(packs);
+    if (P_ == 0) return;
+    const uint64_t capacity = static_cast<uint64_t>(P_) * realRows_ * E_;
+    const uint32_t rowCapacity = P_ * E_;
+    for (std::size_t i = 0; i < keys_.size() && filled_ < capacity; ++i) {
+      const uint32_t local = Ranking::indexOf(keys_[i]);
+      if (taken_[local]) continue;
+      const uint32_t r = rowOfLocal(local);
+      if (rowPlaced_[r] < rowCapacity) place(r, local - r * cols_);
+    }
+    pad();
     for (uint32_t p = 0; p < P_; ++p) {
       for (uint32_t r = 0; r < R_; ++r) {
         const std::size_t lane = static_cast<std::size_t>(p) * B_ + r * E_;
         for (uint32_t j = 0; j < rowFill_[static_cast<std::size_t>(p) * R_ + r]; ++j) {
           taken_[static_cast<std::size_t>(r) * cols_ + laneCol_[lane + j]] = 1;
-          ++takenCount_;
         }
       }
     }
-    fillPacks(packs, cut, taken_.data());
   }
 
   // Writes the packs, most important (largest L1 of the lanes' importance: of the values for
@@ -75,9 +143,8 @@ class GroupPacker {
   }
 
  private:
-  // Fills P = packs packs from the group's weights, skipping those marked in `taken` (local index
-  // r*cols + c; null: none).
-  void fillPacks(uint32_t packs, uint64_t cut, const uint8_t* taken) {
+  // Empty packs for a fill: P = packs, no lane taken.
+  void reset(uint32_t packs) {
     P_ = packs;
     rowFill_.assign(static_cast<std::size_t>(P_) * R_, 0);
     rowPlaced_.assign(R_, 0);
@@ -92,57 +159,14 @@ class GroupPacker {
     laneCol_.assign(static_cast<std::size_t>(P_) * B_, 0);
     laneVal_.assign(static_cast<std::size_t>(P_) * B_, 0.0f);
     laneImportance_.assign(static_cast<std::size_t>(P_) * B_, 0.0f);
-    if (P_ == 0) return;
-
-    // Candidates: every weight of the group's real rows, keyed for "largest importance first" with ties
-    // broken by (group row, column). The local index r*cols + c fits 32 bits: R*cols <= rows*cols
-    // unless the matrix has fewer than R rows, and then r < rows. Those above the layer threshold go
-    // to the front, the rest to the back.
-    uint32_t realRows = 0;
-    for (uint32_t r = 0; r < R_; ++r) realRows += rowOf_[r] != kNoRow;
-    const std::size_t n = static_cast<std::size_t>(realRows) * cols_ - takenCount_;
-    keys_.resize(n);
-    std::size_t front = 0, back = n;
-    for (uint32_t r = 0; r < R_; ++r) {
-      if (rowOf_[r] == kNoRow) continue;
-      const uint64_t global = static_cast<uint64_t>(rowOf_[r]) * cols_, local = static_cast<uint64_t>(r) * cols_;
-      const float* x = importance_ + global;
-      for (uint32_t c = 0; c < cols_; ++c) {
-        if (taken != nullptr && taken[local + c]) continue;
-        const uint64_t k = Ranking::key(x[c], local + c);
-        if (Ranking::key(x[c], global + c) < cut) keys_[front++] = k;  // the layer's order decides
-        else keys_[--back] = k;
-      }
-    }
-
-    // Take the candidates in descending order without sorting them all: first the ones above the
-    // threshold (about the budget), then, while lanes stay empty, batches of the rest ordered only
-    // as far as needed (nth_element + sort). Before each batch, candidates of rows that are already
-    // full are dropped (a full row stays full); batches grow geometrically, so rounds are few.
-    const uint64_t capacity = static_cast<uint64_t>(P_) * realRows * E_;
-    const uint32_t rowCapacity = P_ * E_;
-    std::size_t pos = 0, end = front, live = n;
+    realRows_ = 0;
+    for (uint32_t r = 0; r < R_; ++r) realRows_ += rowOf_[r] != kNoRow;
     filled_ = 0;
-    for (uint32_t round = 0; pos < live && filled_ < capacity; ++round) {
-      if (pos < front) {
-        sortByScore(front);  // the front is in ascending index order: a stable sort by score suffices
-      } else {
-        if (pos < end && end < live) std::nth_element(keys_.begin() + pos, keys_.begin() + end, keys_.begin() + live);
-        std::sort(keys_.begin() + pos, keys_.begin() + end);
-      }
-      for (std::size_t i = pos; i < end && filled_ < capacity; ++i) {
-        const uint32_t local = Ranking::indexOf(keys_[i]);
-        place(local / cols_, local % cols_);
-      }
-      pos = end;
-      if (filled_ == capacity) break;
-      live = static_cast<std::size_t>(
-          std::partition(keys_.begin() + pos, keys_.begin() + live,
-                         [&](uint64_t k) { return rowPlaced_[Ranking::indexOf(k) / cols_] < rowCapacity; }) -
-          keys_.begin());
-      end = std::min<std::size_t>(live, pos + ((capacity - filled_) << std::min(round + 1, 24u)) + B_);
-    }
-    pad();
+  }
+
+  // local / cols without a division (Lemire's fastdiv, exact for 32-bit operands).
+  uint32_t rowOfLocal(uint32_t local) const {
+    return cols_ == 1 ? local : static_cast<uint32_t>((static_cast<unsigned __int128>(divMagic_) * local) >> 64);
   }
 
   // Sorts keys_[0, count) whose low halves (indices) already ascend: a stable LSD radix sort on the
@@ -220,11 +244,11 @@ class GroupPacker {
   const float* w_;
   const float* importance_;  // ranks the weights (w_ itself for magnitude pruning)
   uint32_t cols_, B_, E_, R_;
-  uint32_t P_ = 0;
+  uint64_t divMagic_;  // ceil(2^64 / cols) for rowOfLocal (cols > 1)
+  uint32_t P_ = 0, realRows_ = 0;
   const uint32_t* rowOf_ = nullptr;
   uint64_t filled_ = 0;
-  std::vector<uint8_t> taken_;     // [row][col]: taken by an earlier fill of the group (fillMore)
-  uint64_t takenCount_ = 0;
+  std::vector<uint8_t> taken_;     // [row][col]: taken by an earlier level of the group (fillLevel)
   std::vector<uint64_t> keys_;
   std::vector<uint64_t> scratch_;  // radix sort buffer
   std::vector<uint8_t> rowFill_;   // [pack][row]: real lanes taken (<= E)
@@ -328,11 +352,16 @@ PackedMatrix pruneGs(const float* w, const float* importance, uint32_t rows, uin
     GroupPacker packer(w, importance, cols, p);
     for (std::size_t g = b; g < e; ++g) {
       const uint32_t* budget = packs.data() + g * L;
-      packer.fill(rowOf.data() + g * R, budget[L - 1], cut[L - 1]);
-      packer.write(m, packStart[g]);
-      for (uint32_t k = L - 1; k-- > 0;) {
-        packer.fillMore(budget[k] - budget[k + 1], cut[k]);
-        packer.write(m, packStart[g] + budget[k + 1]);
+      if (L == 1) {
+        packer.fill(rowOf.data() + g * R, budget[0], cut[0]);
+        packer.write(m, packStart[g]);
+        continue;
+      }
+      packer.startLevels(rowOf.data() + g * R);
+      for (uint32_t k = L; k-- > 0;) {
+        const uint32_t sparser = k + 1 < L ? budget[k + 1] : 0;
+        packer.fillLevel(budget[k] - sparser);
+        packer.write(m, packStart[g] + sparser);
       }
     }
   });
